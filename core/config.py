@@ -1,0 +1,198 @@
+"""Settings: one typed object read from ``AIDAILY_*`` environment variables.
+
+Precedence: environment (and a ``.env`` file in the working directory), then the TOML file
+named by ``AIDAILY_CONFIG_FILE``, then the defaults below. Secrets are ``SecretStr`` with no
+default: they come only from the environment and print as ``**********``.
+
+Only the composition roots (the CLI and the service) build a ``Settings``; everything else is
+handed the values it needs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from core.models import SourceConfig, SourceKind
+
+
+class ConfigError(Exception):
+    """A mistake in configuration the user can fix; its message is one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AIDAILY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Store and files
+    database_url: str = Field("sqlite:///data/aidaily.db", description="SQLAlchemy URL of the store")
+    out_dir: Path = Field(Path("out"), description="Where demo and dry-run output is written")
+    sources_file: Path | None = Field(None, description="TOML file of [[sources]]; built-in list if unset")
+
+    # The report
+    timezone: str = Field("Asia/Taipei", description="Time zone of report dates and the schedule")
+    build_time: time = Field(time(6, 40), description="Local time a day's report is built")
+    window_hours: int = Field(24, ge=1, le=168, description="Hours of news a report covers")
+    report_language: Literal["zh-TW", "en"] = Field("zh-TW", description="Language of report text")
+    max_items_per_section: int = Field(12, ge=1, description="Cap on items in one section")
+    public_url: AnyHttpUrl | None = Field(None, description="Where the web archive is reached")
+
+    # Fetching
+    fetch_concurrency: int = Field(8, ge=1, le=64, description="Feeds fetched at once")
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds before a feed fetch is abandoned")
+    fetch_max_bytes: int = Field(10_000_000, ge=10_000, description="Largest feed body accepted")
+    user_agent: str = Field(
+        "AIDaily/0.1 (+https://github.com/ai-daily/aidaily; feed reader)",
+        description="User-Agent sent to feeds",
+    )
+
+    # LLM writer (an OpenAI-compatible server)
+    openai_api_key: SecretStr | None = Field(None, description="Key for the LLM server; extractive if unset")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL")
+    openai_model: str = Field("gpt-4o-mini", description="Model name for the writer")
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(None, description="xoxb- bot token")
+    slack_signing_secret: SecretStr | None = Field(None, description="Slack request signing secret")
+    slack_app_token: SecretStr | None = Field(None, description="xapp- token for Socket Mode")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base")
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = Field(None, description="Bot token from BotFather")
+    telegram_api_url: str = Field("https://api.telegram.org/bot", description="Bot API base")
+
+    # Email
+    smtp_host: str | None = Field(None, description="SMTP server; email written to out/ if unset")
+    smtp_port: int = Field(587, description="SMTP port")
+    smtp_username: str | None = Field(None, description="SMTP user")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field("starttls", description="SMTP transport security")
+    email_from: str = Field("AI Daily <daily@example.org>", description="From address of the newsletter")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        config_file = os.environ.get("AIDAILY_CONFIG_FILE")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    def redacted(self) -> dict[str, Any]:
+        """Every setting as printable text; secrets that are set show as asterisks."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "**********"
+            out[name] = "" if value is None else str(value)
+        return out
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning validation errors into one readable line."""
+    config_file = os.environ.get("AIDAILY_CONFIG_FILE")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"AIDAILY_CONFIG_FILE points to {config_file}, which does not exist")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"setting {field.upper()}: {first['msg']}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from None
+
+
+# The built-in feeds: real AI news sources, used when AIDAILY_SOURCES_FILE is unset.
+DEFAULT_SOURCES: tuple[SourceConfig, ...] = (
+    SourceConfig("TechCrunch", "https://techcrunch.com/category/artificial-intelligence/feed/", "en",
+                 SourceKind.NEWS, 1.2),
+    SourceConfig("The Guardian", "https://www.theguardian.com/technology/rss", "en", SourceKind.NEWS, 1.1),
+    SourceConfig("arXiv cs.AI", "https://rss.arxiv.org/rss/cs.AI", "en", SourceKind.PAPER, 0.8),
+    SourceConfig("arXiv cs.LG", "https://rss.arxiv.org/rss/cs.LG", "en", SourceKind.PAPER, 0.8),
+    SourceConfig("arXiv cs.CL", "https://rss.arxiv.org/rss/cs.CL", "en", SourceKind.PAPER, 0.8),
+    SourceConfig("arXiv cs.CV", "https://rss.arxiv.org/rss/cs.CV", "en", SourceKind.PAPER, 0.8),
+    SourceConfig("OpenAI", "https://openai.com/news/rss.xml", "en", SourceKind.BLOG, 1.5),
+    SourceConfig("Hugging Face", "https://huggingface.co/blog/feed.xml", "en", SourceKind.BLOG, 1.1),
+    SourceConfig("AWS Machine Learning Blog", "https://aws.amazon.com/blogs/machine-learning/feed/", "en",
+                 SourceKind.BLOG, 0.9),
+    SourceConfig("Google DeepMind", "https://deepmind.google/blog/rss.xml", "en", SourceKind.BLOG, 1.4),
+    SourceConfig("KDnuggets", "https://www.kdnuggets.com/feed", "en", SourceKind.BLOG, 0.7),
+    SourceConfig("Towards Data Science", "https://towardsdatascience.com/feed/", "en", SourceKind.BLOG, 0.7),
+    SourceConfig("AI Business", "https://aibusiness.com/rss.xml", "en", SourceKind.NEWS, 1.0),
+    SourceConfig("MIT Technology Review", "https://www.technologyreview.com/topic/artificial-intelligence/feed",
+                 "en", SourceKind.NEWS, 1.3),
+    SourceConfig("量子位", "https://www.qbitai.com/feed", "zh-CN", SourceKind.NEWS, 1.0),
+)
+
+
+def load_sources(path: Path | None) -> tuple[SourceConfig, ...]:
+    """Sources from a TOML file of ``[[sources]]`` tables, or the built-in list."""
+    if path is None:
+        return DEFAULT_SOURCES
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"sources file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"sources file {path}: {exc}") from None
+    tables = data.get("sources")
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"sources file {path} has no [[sources]] tables")
+    sources = tuple(_source_from_table(path, i, t) for i, t in enumerate(tables, 1))
+    names = [s.name for s in sources]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"sources file {path}: duplicate source name {duplicates[0]!r}")
+    return sources
+
+
+def _source_from_table(path: Path, index: int, table: dict[str, Any]) -> SourceConfig:
+    where = f"sources file {path}, source #{index}"
+    for key in ("name", "url"):
+        if not isinstance(table.get(key), str) or not table[key].strip():
+            raise ConfigError(f"{where}: '{key}' is required")
+    if not table["url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: url must be http(s), got {table['url']!r}")
+    try:
+        kind = SourceKind(table.get("kind", "news"))
+    except ValueError:
+        raise ConfigError(f"{where}: kind must be news, paper or blog") from None
+    weight = table.get("weight", 1.0)
+    if not isinstance(weight, int | float) or weight <= 0:
+        raise ConfigError(f"{where}: weight must be a positive number")
+    return SourceConfig(table["name"].strip(), table["url"].strip(), str(table.get("language", "en")),
+                        kind, float(weight))

@@ -1,0 +1,366 @@
+"""The plain values that cross every boundary of the pipeline.
+
+Data flows one way: ``SourceConfig`` -> ``FetchResult`` -> ``Article`` -> ``Topic`` ->
+``EditedTopic`` -> ``Item`` -> ``Report``. Every stage takes and returns these frozen
+dataclasses, never ORM rows, feedparser dicts or SDK objects, so each stage can be tested
+with literal values. This module imports nothing else from the project.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class SourceKind(StrEnum):
+    NEWS = "news"
+    PAPER = "paper"
+    BLOG = "blog"
+
+
+class Importance(StrEnum):
+    """Importance labels exactly as the reports print them (note U+2011 in 中‑高)."""
+
+    CRITICAL = "極高"
+    HIGH = "高"
+    MEDIUM_HIGH = "中\u2011高"
+    MEDIUM = "中"
+    LOW = "低"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most important label, 4 for the least."""
+        return list(Importance).index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> Importance:
+        """Read a label as written by people: any dash between 中 and 高 is accepted."""
+        folded = text.strip().replace("-", "\u2011").replace("‐", "\u2011").replace("–", "\u2011")
+        folded = folded.replace("－", "\u2011").replace("—", "\u2011")
+        for member in cls:
+            if member.value == folded:
+                return member
+        raise ValueError(f"unknown importance {text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    key: str
+    heading: str  # zh-TW heading, as in the sample reports
+    heading_en: str
+
+
+#: The six item sections, in report order.
+ITEM_SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec("top_headlines", "今日焦點（Top Headlines）", "Top Headlines"),
+    SectionSpec("research", "模型與技術更新（Model & Research Updates）", "Model & Research Updates"),
+    SectionSpec("tools", "工具與資源（Tools & Resources）", "Tools & Resources"),
+    SectionSpec("applications", "產業與應用動態（Industry Applications）", "Industry Applications"),
+    SectionSpec("trends", "產業趨勢與觀點（Industry Trends & Insights）", "Industry Trends & Insights"),
+    SectionSpec("market", "市場動態精選（Key Market Updates）", "Key Market Updates"),
+)
+INSIGHT_SECTION = SectionSpec("insight", "編輯洞察（Editor’s Insight）", "Editor’s Insight")
+READING_SECTION = SectionSpec("reading", "延伸閱讀與資源", "Further Reading & Resources")
+#: All eight sections of a report, in order.
+ALL_SECTIONS: tuple[SectionSpec, ...] = (*ITEM_SECTIONS, INSIGHT_SECTION, READING_SECTION)
+ITEM_SECTION_KEYS: tuple[str, ...] = tuple(s.key for s in ITEM_SECTIONS)
+SECTION_BY_KEY: dict[str, SectionSpec] = {s.key: s for s in ALL_SECTIONS}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One feed as configured (TOML ``[[sources]]`` or the built-in list)."""
+
+    name: str
+    url: str
+    language: str = "en"
+    kind: SourceKind = SourceKind.NEWS
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What we remember about a feed between fetches (for conditional GET)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The HTTP facts of one feed fetch; ``content`` is None on 304 or on error."""
+
+    source: SourceConfig
+    fetched_at: datetime
+    status: int | None = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    final_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One normalized feed entry. Text fields are plain text (HTML stripped, sanitized)."""
+
+    source: str  # SourceConfig.name
+    source_kind: SourceKind
+    url: str  # canonical absolute http(s) URL
+    title: str  # display text, keeps its own punctuation
+    summary: str
+    published: datetime  # aware, UTC; fetch time when the feed gave no date
+    fetched_at: datetime
+    language: str = "en"
+    guid: str | None = None
+    arxiv_id: str | None = None  # "2512.01034", no version suffix
+    authors: tuple[str, ...] = ()
+    title_key: str = ""  # matching key: folded, see core.text.match_key
+    source_weight: float = 1.0
+    dated: bool = True  # False when the feed gave no date and fetch time stands in
+    id: int | None = None  # store id once stored
+
+    def with_id(self, id_: int) -> Article:
+        return dataclasses.replace(self, id=id_)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenKeys:
+    """Keys of articles already known; dedupe drops new articles matching any of them."""
+
+    urls: frozenset[str] = frozenset()
+    arxiv_ids: frozenset[str] = frozenset()
+    title_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """One feed's last fetch as the store remembers it (``aidaily sources``)."""
+
+    name: str
+    url: str
+    kind: SourceKind
+    last_fetched_at: datetime | None = None
+    last_status: int | None = None
+    last_items: int | None = None
+    last_error: str | None = None
+    articles: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """Articles about one story (or several papers on one theme)."""
+
+    key: str  # deterministic: derived from the member articles
+    articles: tuple[Article, ...]  # lead article first
+    terms: tuple[str, ...] = ()  # salient matching terms, most salient first
+
+    @property
+    def lead(self) -> Article:
+        return self.articles[0]
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.source for a in self.articles))
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """An earlier report item this topic continues."""
+
+    date: date
+    title: str
+    item_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditedTopic:
+    """A topic the editor kept, with its section, importance and the evidence for it."""
+
+    topic: Topic
+    section: str  # one of ITEM_SECTION_KEYS
+    importance: Importance
+    score: float
+    reason: str = ""  # one line, why this importance
+    entities: tuple[str, ...] = ()
+    follow_up: FollowUp | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item of an earlier report, as the editor needs it to spot repeats and follow-ups."""
+
+    id: int
+    date: date
+    section: str
+    title: str
+    topic_key: str
+    entities: tuple[str, ...]
+    article_urls: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    name: str
+    url: str  # absolute http(s) URL, or, for imported reports only, the raw target
+    valid: bool = True  # False when an imported link target was not a URL
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One story as it appears in a report."""
+
+    section: str
+    title: str
+    summary: str
+    details: tuple[str, ...] = ()
+    use_cases: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    importance: Importance = Importance.MEDIUM
+    importance_reason: str = ""
+    sources: tuple[SourceLink, ...] = ()
+    follow_up: FollowUp | None = None
+    writer: str = "extractive"  # "extractive", "llm", "llm-fallback", "import"
+    topic_key: str = ""
+    article_urls: tuple[str, ...] = ()  # every article of the topic, for the store
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "title": self.title,
+            "summary": self.summary,
+            "details": list(self.details),
+            "use_cases": list(self.use_cases),
+            "entities": list(self.entities),
+            "importance": self.importance.value,
+            "importance_reason": self.importance_reason,
+            "sources": [{"name": s.name, "url": s.url} for s in self.sources],
+            "writer": self.writer,
+        }
+        if self.follow_up:
+            data["follow_up"] = {"date": self.follow_up.date.isoformat(), "title": self.follow_up.title}
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """編輯洞察: four parts, each a few paragraphs (or list entries for the watchlist)."""
+
+    trends: tuple[str, ...] = ()  # 今日趨勢總結, paragraphs
+    context: tuple[str, ...] = ()  # 技術發展脈絡, paragraphs
+    outlook: tuple[str, ...] = ()  # 未來展望, paragraphs
+    watchlist: tuple[str, ...] = ()  # 關注清單, entries
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingLink:
+    title: str
+    url: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """延伸閱讀與資源."""
+
+    articles: tuple[ReadingLink, ...] = ()  # 深度文章推薦
+    background: tuple[tuple[str, str], ...] = ()  # 相關技術背景: (term, explanation)
+    keywords: tuple[str, ...] = ()  # 本日關鍵詞
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What a Summarizer writes about the whole report once the items exist."""
+
+    title: str
+    description: str
+    summary: str
+    tags: tuple[str, ...]
+    insight: Insight
+    reading: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    key: str
+    heading: str
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One day's report: the single shape every adapter and the importer speak."""
+
+    date: date
+    title: str
+    generated_at: datetime  # aware, in the report time zone
+    timezone: str
+    window_start: datetime
+    window_end: datetime
+    articles_count: int
+    topics_count: int
+    sections: tuple[Section, ...]  # the six item sections, in order, possibly empty
+    insight: Insight
+    reading: Reading
+    description: str = ""
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    language: str = "zh-TW"
+    cover_image: str = ""
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    def section(self, key: str) -> Section:
+        for section in self.sections:
+            if section.key == key:
+                return section
+        raise KeyError(key)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract of ``aidaily show --format json``."""
+        insight, reading = self.insight, self.reading
+        return {
+            "date": self.date.isoformat(),
+            "title": self.title,
+            "description": self.description,
+            "summary": self.summary,
+            "tags": list(self.tags),
+            "language": self.language,
+            "generated_at": self.generated_at.isoformat(),
+            "timezone": self.timezone,
+            "window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()},
+            "stats": {"articles": self.articles_count, "topics": self.topics_count, "items": len(self.items)},
+            "sections": [
+                {"key": s.key, "heading": s.heading, "items": [i.to_json() for i in s.items]}
+                for s in self.sections
+            ],
+            "insight": {
+                "heading": INSIGHT_SECTION.heading,
+                "trends": list(insight.trends),
+                "context": list(insight.context),
+                "outlook": list(insight.outlook),
+                "watchlist": list(insight.watchlist),
+            },
+            "reading": {
+                "heading": READING_SECTION.heading,
+                "articles": [{"title": r.title, "url": r.url, "note": r.note} for r in reading.articles],
+                "background": [{"term": t, "explanation": e} for t, e in reading.background],
+                "keywords": list(reading.keywords),
+            },
+        }
