@@ -138,8 +138,13 @@ def load_settings(**overrides: Any) -> Settings:
 
 # The built-in feeds: real AI news sources, used when AIDAILY_SOURCES_FILE is unset.
 DEFAULT_SOURCES: tuple[SourceConfig, ...] = (
-    SourceConfig("TechCrunch", "https://techcrunch.com/category/artificial-intelligence/feed/", "en",
-                 SourceKind.NEWS, 1.2),
+    SourceConfig(
+        "TechCrunch",
+        "https://techcrunch.com/category/artificial-intelligence/feed/",
+        "en",
+        SourceKind.NEWS,
+        1.2,
+    ),
     SourceConfig("The Guardian", "https://www.theguardian.com/technology/rss", "en", SourceKind.NEWS, 1.1),
     SourceConfig("arXiv cs.AI", "https://rss.arxiv.org/rss/cs.AI", "en", SourceKind.PAPER, 0.8),
     SourceConfig("arXiv cs.LG", "https://rss.arxiv.org/rss/cs.LG", "en", SourceKind.PAPER, 0.8),
@@ -147,14 +152,24 @@ DEFAULT_SOURCES: tuple[SourceConfig, ...] = (
     SourceConfig("arXiv cs.CV", "https://rss.arxiv.org/rss/cs.CV", "en", SourceKind.PAPER, 0.8),
     SourceConfig("OpenAI", "https://openai.com/news/rss.xml", "en", SourceKind.BLOG, 1.5),
     SourceConfig("Hugging Face", "https://huggingface.co/blog/feed.xml", "en", SourceKind.BLOG, 1.1),
-    SourceConfig("AWS Machine Learning Blog", "https://aws.amazon.com/blogs/machine-learning/feed/", "en",
-                 SourceKind.BLOG, 0.9),
+    SourceConfig(
+        "AWS Machine Learning Blog",
+        "https://aws.amazon.com/blogs/machine-learning/feed/",
+        "en",
+        SourceKind.BLOG,
+        0.9,
+    ),
     SourceConfig("Google DeepMind", "https://deepmind.google/blog/rss.xml", "en", SourceKind.BLOG, 1.4),
     SourceConfig("KDnuggets", "https://www.kdnuggets.com/feed", "en", SourceKind.BLOG, 0.7),
     SourceConfig("Towards Data Science", "https://towardsdatascience.com/feed/", "en", SourceKind.BLOG, 0.7),
     SourceConfig("AI Business", "https://aibusiness.com/rss.xml", "en", SourceKind.NEWS, 1.0),
-    SourceConfig("MIT Technology Review", "https://www.technologyreview.com/topic/artificial-intelligence/feed",
-                 "en", SourceKind.NEWS, 1.3),
+    SourceConfig(
+        "MIT Technology Review",
+        "https://www.technologyreview.com/topic/artificial-intelligence/feed",
+        "en",
+        SourceKind.NEWS,
+        1.3,
+    ),
     SourceConfig("量子位", "https://www.qbitai.com/feed", "zh-CN", SourceKind.NEWS, 1.0),
 )
 
@@ -194,5 +209,6 @@ def _source_from_table(path: Path, index: int, table: dict[str, Any]) -> SourceC
     weight = table.get("weight", 1.0)
     if not isinstance(weight, int | float) or weight <= 0:
         raise ConfigError(f"{where}: weight must be a positive number")
-    return SourceConfig(table["name"].strip(), table["url"].strip(), str(table.get("language", "en")),
-                        kind, float(weight))
+    return SourceConfig(
+        table["name"].strip(), table["url"].strip(), str(table.get("language", "en")), kind, float(weight)
+    )

@@ -1,0 +1,214 @@
+"""The ``aidaily`` command: the composition root that reads settings and wires the pipeline.
+
+Mistakes a user can make (a bad date, an unreachable database, an unknown source, a broken
+configuration file) end with one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.config import ConfigError, Settings, load_settings, load_sources
+from core.models import SourceConfig
+from core.output import print_build, print_ingest, report_json
+from core.pipeline import BuildOptions, BuildResult, IngestResult, build, ingest
+from core.progress import RichObserver
+from core.report.summarize import ExtractiveSummarizer
+from core.report.window import report_window
+from core.sources.fetch import make_client
+from core.store.db import StoreError
+from core.store.store import Store
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="AI Daily: a morning briefing of AI news.",
+)
+config_app = typer.Typer(no_args_is_help=True, help="Inspect the configuration.")
+app.add_typer(config_app, name="config")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line."""
+
+
+DateOption = Annotated[str | None, typer.Option("--date", help="Report day, YYYY-MM-DD (default: today).")]
+
+
+def _parse_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"bad date {text!r}: use YYYY-MM-DD, e.g. 2026-11-22") from None
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _sources(settings: Settings, only: list[str] | None = None) -> tuple[SourceConfig, ...]:
+    sources = load_sources(settings.sources_file)
+    if not only:
+        return sources
+    known = {s.name: s for s in sources}
+    for name in only:
+        if name not in known:
+            raise UserError(f"unknown source {name!r}; `aidaily sources` lists the configured ones")
+    return tuple(known[n] for n in only)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _ingest(store: Store, settings: Settings, sources, observer) -> IngestResult:
+    async with make_client(settings.user_agent, settings.fetch_timeout) as client:
+        return await ingest(
+            store,
+            sources,
+            client=client,
+            concurrency=settings.fetch_concurrency,
+            max_bytes=settings.fetch_max_bytes,
+            observer=observer,
+        )
+
+
+async def _build(store: Store, settings: Settings, day: date | None, observer) -> BuildResult:
+    now = _now()
+    window = report_window(
+        day, now=now, zone=settings.zone, build_time=settings.build_time, hours=settings.window_hours
+    )
+    options = BuildOptions(
+        language=settings.report_language,
+        timezone=settings.timezone,
+        max_items_per_section=settings.max_items_per_section,
+    )
+    return await build(
+        store, window, summarizer=ExtractiveSummarizer(), now=now, options=options, observer=observer
+    )
+
+
+@app.command()
+def fetch(source: Annotated[list[str] | None, typer.Option("--source", help="Only this source.")] = None):
+    """Fetch the feeds and store new articles."""
+    settings = _settings()
+    with Store.open(settings.database_url) as store, RichObserver(err) as observer:
+        result = asyncio.run(_ingest(store, settings, _sources(settings, source), observer))
+    print_ingest(result, out, err)
+
+
+@app.command("build")
+def build_cmd(
+    day: DateOption = None,
+    no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Build from stored articles only.")] = False,
+):
+    """Fetch, then build and store the day's report."""
+    settings = _settings()
+    parsed_day = _parse_day(day)
+    with Store.open(settings.database_url) as store, RichObserver(err) as observer:
+        if not no_fetch:
+            ingested = asyncio.run(_ingest(store, settings, _sources(settings), observer))
+        result = asyncio.run(_build(store, settings, parsed_day, observer))
+    if not no_fetch:
+        print_ingest(ingested, out, err)
+    print_build(result, out)
+
+
+@app.command()
+def show(
+    day: DateOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+):
+    """Print a stored report (the latest when no date is given)."""
+    if fmt not in ("md", "json"):
+        raise UserError(f"unknown format {fmt!r}: use md or json")
+    settings = _settings()
+    parsed_day = _parse_day(day)
+    with Store.open(settings.database_url) as store:
+        if parsed_day is None:
+            dates = store.report_dates()
+            if not dates:
+                raise UserError("no reports stored yet: run `aidaily build` (or `aidaily demo`) first")
+            parsed_day = dates[0]
+        report = store.get_report(parsed_day)
+        markdown = store.get_markdown(parsed_day)
+    if report is None:
+        raise UserError(f"no report for {parsed_day}; `aidaily build --date {parsed_day}` builds one")
+    if fmt == "json":
+        sys.stdout.write(report_json(report))
+    else:
+        sys.stdout.write(markdown or "")
+
+
+@app.command()
+def sources():
+    """Health of each configured feed: last fetch, status, items, error."""
+    settings = _settings()
+    configured = _sources(settings)
+    with Store.open(settings.database_url) as store:
+        store.sync_sources(configured)
+        health = {h.name: h for h in store.source_health()}
+    table = Table("source", "kind", "last fetch", "status", "items", "stored", "error")
+    for source in configured:
+        h = health.get(source.name)
+        when = h.last_fetched_at.strftime("%Y-%m-%d %H:%M") if h and h.last_fetched_at else "never"
+        status = str(h.last_status or "") if h else ""
+        items = "" if not h or h.last_items is None else str(h.last_items)
+        error = (h.last_error or "") if h else ""
+        table.add_row(
+            source.name,
+            source.kind.value,
+            when,
+            status,
+            items,
+            str(h.articles if h else 0),
+            f"[red]{error}[/]" if error else "",
+        )
+    out.print(table)
+
+
+@config_app.command("show")
+def config_show():
+    """Print every setting, with secrets redacted."""
+    settings = _settings()
+    table = Table("setting", "value")
+    for name, value in settings.redacted().items():
+        table.add_row(f"AIDAILY_{name.upper()}", value)
+    out.print(table)
+
+
+@app.command()
+def demo():
+    """Build a report from the bundled sample feeds, served on loopback; write it under out/."""
+    from core.demo.run import run_demo
+
+    settings = _settings()
+    run_demo(settings, out, err)
+
+
+def main() -> None:
+    try:
+        app()
+    except (UserError, ConfigError, StoreError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2 if isinstance(exc, UserError) else 1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""``aidaily demo``: the whole pipeline on bundled feeds, with no network and no keys.
+
+The sample feeds are served from a local HTTP server so the real fetch path (httpx, conditional
+GET, feedparser) runs. Unless ``AIDAILY_DATABASE_URL`` is set, the demo keeps its own SQLite file,
+started afresh each run so the demo never mixes with a real store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from core.config import Settings
+from core.demo.server import DemoFeedServer
+from core.output import print_build, print_ingest, write_outputs
+from core.pipeline import BuildOptions, build, ingest
+from core.progress import RichObserver
+from core.report.summarize import ExtractiveSummarizer
+from core.report.window import report_window
+from core.sources.fetch import make_client
+from core.store.store import Store
+
+DEMO_DATABASE = Path("data/demo.db")
+
+
+def run_demo(settings: Settings, out: Console, err: Console) -> None:
+    database_url = _demo_database(settings)
+    now = datetime.now(UTC)
+    with DemoFeedServer(now=now) as server, Store.open(database_url) as store, RichObserver(err) as observer:
+        ingested, result = asyncio.run(_run(store, settings, server, now, observer))
+    print_ingest(ingested, out, err)
+    print_build(result, out)
+    md_path, json_path = write_outputs(result, settings.out_dir)
+    out.print(f"\nWrote [bold]{md_path}[/] and [bold]{json_path}[/].")
+    out.print(f"Read it with:  less {md_path}")
+    out.print(f"Query it with: AIDAILY_DATABASE_URL={database_url} .venv/bin/aidaily show --format json")
+
+
+async def _run(store: Store, settings: Settings, server: DemoFeedServer, now: datetime, observer):
+    async with make_client(settings.user_agent, settings.fetch_timeout) as client:
+        ingested = await ingest(
+            store,
+            server.sources(),
+            client=client,
+            observer=observer,
+            concurrency=settings.fetch_concurrency,
+            max_bytes=settings.fetch_max_bytes,
+        )
+    window = report_window(
+        None, now=now, zone=settings.zone, build_time=settings.build_time, hours=settings.window_hours
+    )
+    options = BuildOptions(
+        language=settings.report_language,
+        timezone=settings.timezone,
+        max_items_per_section=settings.max_items_per_section,
+    )
+    result = await build(
+        store, window, summarizer=ExtractiveSummarizer(), now=now, options=options, observer=observer
+    )
+    return ingested, result
+
+
+def _demo_database(settings: Settings) -> str:
+    if "database_url" in settings.model_fields_set:
+        return settings.database_url
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{DEMO_DATABASE}"

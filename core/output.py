@@ -1,0 +1,40 @@
+"""What the CLI prints and writes about a run: summaries on the console, report files under out/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from core.pipeline import BuildResult, IngestResult
+
+
+def print_ingest(result: IngestResult, out: Console, err: Console) -> None:
+    out.print(
+        f"Read {result.parsed_articles} articles from {len(result.feeds)} feeds, {result.new_articles} new."
+    )
+    for feed in result.failed:
+        err.print(f"[yellow]skipped[/] {feed.source}: {feed.error}", highlight=False)
+
+
+def print_build(result: BuildResult, out: Console) -> None:
+    report = result.report
+    out.print(
+        f"Report {report.date}: {len(report.items)} items from {report.topics_count} topics "
+        f"and {report.articles_count} articles."
+    )
+
+
+def write_outputs(result: BuildResult, out_dir: Path) -> tuple[Path, Path]:
+    """Write the report as out/<date>.md and out/<date>.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    day = result.report.date.isoformat()
+    md_path, json_path = out_dir / f"{day}.md", out_dir / f"{day}.json"
+    md_path.write_text(result.markdown, encoding="utf-8")
+    json_path.write_text(report_json(result.report), encoding="utf-8")
+    return md_path, json_path
+
+
+def report_json(report) -> str:
+    return json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"

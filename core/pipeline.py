@@ -1,0 +1,209 @@
+"""The two runs of the pipeline: ingest feeds into the store, and build a day's report.
+
+This is where I/O meets the pure stages: ``ingest`` fetches, parses, deduplicates and stores
+articles; ``build`` reads a window of stored articles, clusters, edits, writes and renders them,
+and stores the report. Both are handed everything they use (store, client, summarizer); only
+the CLI and the service read settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from core.models import ITEM_SECTIONS, Article, Item, Report, Section, SourceConfig
+from core.report.cluster import cluster
+from core.report.edit import edit
+from core.report.markdown import render_markdown
+from core.report.stages import Observer, Stages
+from core.report.summarize import Summarizer
+from core.report.window import Window
+from core.sources.dedupe import dedupe, keys_of
+from core.sources.fetch import fetch_all
+from core.sources.parse import parse_all
+from core.store.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    source: str
+    status: int | None
+    entries: int
+    new: int
+    error: str | None
+
+
+@dataclass(slots=True)
+class IngestResult:
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    parsed_articles: int = 0
+    new_articles: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [f for f in self.feeds if f.error]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    report: Report
+    markdown: str
+    seconds: dict[str, float]
+
+
+async def ingest(
+    store: Store,
+    sources: Sequence[SourceConfig],
+    *,
+    client: httpx.AsyncClient,
+    concurrency: int = 8,
+    max_bytes: int = 10_000_000,
+    parse_workers: int = 1,
+    observer: Observer | None = None,
+) -> IngestResult:
+    """Fetch every source, store the articles not seen before; one bad feed never stops the rest."""
+    stages = Stages(observer)
+    store.sync_sources(sources)
+    states = store.source_states()
+    with stages.run("fetch", total=len(sources)):
+        results = await fetch_all(
+            sources,
+            states,
+            client=client,
+            concurrency=concurrency,
+            max_bytes=max_bytes,
+            on_result=lambda _: stages.advance("fetch"),
+        )
+    with stages.run("parse", total=len(results)):
+        parsed = await asyncio.to_thread(parse_all, results, parse_workers)
+    with stages.run("dedupe"):
+        candidates = _by_source_weight([a for p in parsed for a in p.articles])
+        fresh = dedupe(candidates, store.seen_keys(*keys_of(candidates)))
+    with stages.run("store", total=len(fresh)):
+        stored = store.add_articles(fresh)
+        new_by_source = _count_by_source(stored)
+        outcome = IngestResult(parsed_articles=len(candidates), new_articles=len(stored))
+        for result, feed in zip(results, parsed, strict=True):
+            error = result.error or feed.error
+            store.record_fetch(result, items=len(feed.articles), error=error)
+            outcome.feeds.append(
+                FeedOutcome(
+                    result.source.name,
+                    result.status,
+                    len(feed.articles),
+                    new_by_source.get(result.source.name, 0),
+                    error,
+                )
+            )
+    outcome.seconds = stages.seconds
+    return outcome
+
+
+def _by_source_weight(articles: list[Article]) -> list[Article]:
+    # When two feeds carry the same story, the copy from the weightier source survives dedupe.
+    return sorted(articles, key=lambda a: (-a.source_weight, a.published, a.url))
+
+
+def _count_by_source(articles: Sequence[Article]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for article in articles:
+        counts[article.source] = counts.get(article.source, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    language: str = "zh-TW"
+    timezone: str = "Asia/Taipei"
+    max_items_per_section: int = 12
+    write_concurrency: int = 8
+    history_days: int = 7
+
+
+async def build(
+    store: Store,
+    window: Window,
+    *,
+    summarizer: Summarizer,
+    now: datetime,
+    options: BuildOptions = BuildOptions(),
+    observer: Observer | None = None,
+) -> BuildResult:
+    """Build, render and store the report of ``window.day`` from the articles in the window."""
+    stages = Stages(observer)
+    with stages.run("select"):
+        articles = store.articles_between(window.start, window.end)
+        earlier = store.earlier_items(before=window.day, days=options.history_days)
+    with stages.run("cluster"):
+        topics = cluster(articles)
+    with stages.run("edit"):
+        edited = edit(
+            topics, earlier=earlier, language=options.language, max_per_section=options.max_items_per_section
+        )
+    with stages.run("write", total=len(edited)):
+        items = await _write_items(summarizer, edited, options, stages)
+        overview = await summarizer.write_overview(
+            items, day=window.day, language=options.language, articles_count=len(articles)
+        )
+    report = _assemble(window, now, options, items, overview, len(articles), len(topics))
+    with stages.run("render"):
+        markdown = render_markdown(report)
+    with stages.run("save"):
+        store.save_report(report, markdown)
+    return BuildResult(report=report, markdown=markdown, seconds=stages.seconds)
+
+
+async def _write_items(summarizer, edited, options: BuildOptions, stages: Stages) -> list[Item]:
+    gate = asyncio.Semaphore(options.write_concurrency)
+
+    async def write_one(topic):
+        async with gate:
+            item = await summarizer.write_item(topic, language=options.language)
+        stages.advance("write")
+        return item
+
+    return list(await asyncio.gather(*(write_one(t) for t in edited)))
+
+
+def _assemble(
+    window: Window,
+    now: datetime,
+    options: BuildOptions,
+    items: list[Item],
+    overview,
+    articles: int,
+    topics: int,
+) -> Report:
+    zone = ZoneInfo(options.timezone)
+    sections = tuple(
+        Section(
+            spec.key,
+            spec.heading if options.language == "zh-TW" else spec.heading_en,
+            tuple(i for i in items if i.section == spec.key),
+        )
+        for spec in ITEM_SECTIONS
+    )
+    return Report(
+        date=window.day,
+        title=overview.title,
+        generated_at=now.astimezone(zone).replace(microsecond=0),
+        timezone=options.timezone,
+        window_start=window.start.astimezone(zone),
+        window_end=window.end.astimezone(zone),
+        articles_count=articles,
+        topics_count=topics,
+        sections=sections,
+        insight=overview.insight,
+        reading=overview.reading,
+        description=overview.description,
+        summary=overview.summary,
+        tags=overview.tags,
+        language=options.language,
+        cover_image=f"/images/{window.day.isoformat()}-ai-intel.png",
+    )

@@ -1,0 +1,157 @@
+"""The ``Store``: one object the pipeline, the CLI and the bot use to read and write the database.
+
+Each method runs in its own transaction and speaks only ``core.models`` values. The work is
+done by the modules beside this one (sources, articles, topics, reports); this facade opens
+the database, migrates it, and hands each call a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from core.models import (
+    Article,
+    FetchResult,
+    Report,
+    SeenKeys,
+    SourceConfig,
+    SourceHealth,
+    SourceState,
+    StoredItem,
+    Topic,
+)
+from core.store import articles, reports, sources, topics
+from core.store.db import StoreError, describe, migrate, open_engine, redact
+
+
+class Store:
+    """Articles, feeds, topics and reports in SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open the database at ``url`` and migrate it; ``StoreError`` if it cannot be used."""
+        engine = open_engine(url)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._failing_as_store_error(), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._failing_as_store_error(), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _failing_as_store_error(self) -> Iterator[None]:
+        # Operational failures (server gone, SQLite file locked for too long) are the user's to
+        # fix; other database errors are bugs and keep their traceback.
+        try:
+            yield
+        except OperationalError as exc:
+            raise StoreError(f"database {redact(self.engine.url)} failed: {describe(exc)}") from exc
+
+    # Feeds
+
+    def sync_sources(self, configured: Sequence[SourceConfig]) -> None:
+        """Make the stored feeds mirror the configuration (unchanged feeds keep their state)."""
+        with self._write() as conn:
+            sources.sync_sources(conn, configured)
+
+    def source_states(self) -> dict[str, SourceState]:
+        """Conditional-GET validators by source name."""
+        with self._read() as conn:
+            return sources.source_states(conn)
+
+    def record_fetch(self, result: FetchResult, items: int, error: str | None) -> None:
+        """Remember a fetch; etag and Last-Modified change only on a successful 200."""
+        with self._write() as conn:
+            sources.record_fetch(conn, result, items, error)
+
+    def source_health(self) -> list[SourceHealth]:
+        """Every stored feed with its last fetch and its number of stored articles."""
+        with self._read() as conn:
+            return sources.source_health(conn)
+
+    # Articles and topics
+
+    def seen_keys(self, urls: Iterable[str], arxiv_ids: Iterable[str], title_keys: Iterable[str]) -> SeenKeys:
+        """Which of the given keys some stored article already has."""
+        with self._read() as conn:
+            return articles.seen_keys(conn, urls, arxiv_ids, title_keys)
+
+    def add_articles(self, new: Sequence[Article]) -> list[Article]:
+        """Insert articles whose URL is not stored yet; return the inserted ones with ids."""
+        with self._write() as conn:
+            return articles.add_articles(conn, new)
+
+    def articles_between(self, start: datetime, end: datetime) -> list[Article]:
+        """Articles published in [start, end), oldest first."""
+        with self._read() as conn:
+            return articles.articles_between(conn, start, end)
+
+    def save_topics(self, day: date, found: Sequence[Topic]) -> None:
+        """Replace the topics found for the report of ``day``."""
+        with self._write() as conn:
+            topics.save_topics(conn, day, found)
+
+    def get_topics(self, day: date) -> list[Topic]:
+        """The topics saved for ``day``, in saved order."""
+        with self._read() as conn:
+            return topics.topics_of(conn, day)
+
+    # Reports
+
+    def save_report(self, report: Report, markdown: str) -> int:
+        """Store the report of ``report.date`` (replacing any) and return its id."""
+        with self._write() as conn:
+            return reports.save_report(conn, report, markdown)
+
+    def get_report(self, day: date) -> Report | None:
+        with self._read() as conn:
+            return reports.get_report(conn, day)
+
+    def get_markdown(self, day: date) -> str | None:
+        with self._read() as conn:
+            return reports.get_markdown(conn, day)
+
+    def report_dates(self) -> list[date]:
+        """Dates of stored reports, newest first."""
+        with self._read() as conn:
+            return reports.report_dates(conn)
+
+    def earlier_items(self, before: date, days: int = 7) -> list[StoredItem]:
+        """Items of reports dated in [before - days, before), with their article URLs."""
+        with self._read() as conn:
+            return reports.earlier_items(conn, before, days)
+
+    def reported_article_urls(self, before: date, days: int = 7) -> dict[str, int]:
+        """Article URL -> item id, for articles cited by reports in [before - days, before)."""
+        with self._read() as conn:
+            return reports.reported_article_urls(conn, before, days)

@@ -1,0 +1,215 @@
+"""The store's tables as SQLAlchemy declarative models: the metadata alembic compares against.
+
+These classes describe the schema; they never leave ``core.store``. Queries return plain
+``core.models`` values. The schema itself is created only by the migrations in ``alembic/``;
+a test checks that upgrading an empty database yields exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit constraint names, so that migrations name things the same way on SQLite and
+# PostgreSQL and a later migration can drop or alter a constraint by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC, and read back as an aware UTC datetime.
+
+    PostgreSQL keeps the instant (timestamptz). SQLite has no time zones: values are stored
+    as naive UTC text, so that text order is time order and comparisons in SQL stay correct.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; give it a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SourceRow(Base):
+    """A configured feed and the state of its last fetch (for conditional GET and health)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(16))
+    weight: Mapped[float] = mapped_column(Float)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_items: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ArticleRow(Base):
+    """One normalized feed entry; ``url`` is the identity used to skip repeats."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The source's name rather than a foreign key: articles outlive a source removed from
+    # the configuration.
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    published: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(16))
+    guid: Mapped[str | None] = mapped_column(Text)
+    arxiv_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    authors: Mapped[list[str]] = mapped_column(JSON)
+    title_key: Mapped[str] = mapped_column(Text, index=True)
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source_weight: Mapped[float] = mapped_column(Float)
+    dated: Mapped[bool] = mapped_column(Boolean)
+
+
+class TopicRow(Base):
+    """A cluster of articles about one story, as found for one report date."""
+
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("report_date", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    report_date: Mapped[date] = mapped_column(Date, index=True)
+    terms: Mapped[list[str]] = mapped_column(JSON)
+
+
+class TopicArticleRow(Base):
+    """Membership of an article in a topic; position 0 is the lead article."""
+
+    __tablename__ = "topic_articles"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ReportRow(Base):
+    """One day's report: its front matter, overview parts as JSON, and the rendered Markdown."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[date] = mapped_column(Date, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(16))
+    cover_image: Mapped[str] = mapped_column(Text)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    articles_count: Mapped[int] = mapped_column(Integer)
+    topics_count: Mapped[int] = mapped_column(Integer)
+    # [{"key", "heading", "items"}]: section order, headings and item counts, so that empty
+    # sections and custom headings come back exactly.
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    insight: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reading: Mapped[dict[str, Any]] = mapped_column(JSON)
+    markdown: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportItemRow(Base):
+    """One story of a report; ``position`` orders items across the whole report."""
+
+    __tablename__ = "report_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    section: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[list[str]] = mapped_column(JSON)
+    use_cases: Mapped[list[str]] = mapped_column(JSON)
+    entities: Mapped[list[str]] = mapped_column(JSON)
+    importance: Mapped[str] = mapped_column(String(8))
+    importance_reason: Mapped[str] = mapped_column(Text)
+    writer: Mapped[str] = mapped_column(String(32))
+    topic_key: Mapped[str] = mapped_column(String(200))
+    # Replacing an earlier report deletes its items; a later item then keeps the date and
+    # title of what it followed up, but loses the link.
+    follow_up_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_items.id", ondelete="SET NULL"), index=True
+    )
+    follow_up_date: Mapped[date | None] = mapped_column(Date)
+    follow_up_title: Mapped[str | None] = mapped_column(Text)
+
+
+class ReportItemSourceRow(Base):
+    """A source link printed under an item."""
+
+    __tablename__ = "report_item_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("report_items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    valid: Mapped[bool] = mapped_column(Boolean)
+
+
+class ReportItemArticleRow(Base):
+    """An article an item was written from, by URL: imported reports have no stored articles."""
+
+    __tablename__ = "report_item_articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("report_items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text, index=True)

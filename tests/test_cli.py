@@ -1,0 +1,95 @@
+"""The command line as a user meets it: one-line errors, redacted secrets, the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def aidaily(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
+    clean.update(env or {})
+    clean["COLUMNS"] = "200"
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert fragment in lines[0]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
+    return tmp_path
+
+
+def test_bad_date(workdir):
+    assert_one_line_error(aidaily("show", "--date", "2026-13-45", cwd=workdir), "bad date")
+
+
+def test_unknown_format(workdir):
+    assert_one_line_error(aidaily("show", "--format", "pdf", cwd=workdir), "unknown format")
+
+
+def test_unreachable_database(workdir):
+    env = {"AIDAILY_DATABASE_URL": "postgresql+psycopg://postgres:pw123@127.0.0.1:1/test"}
+    done = aidaily("show", cwd=workdir, env=env)
+    assert_one_line_error(done, "cannot reach database")
+    assert "pw123" not in done.stderr
+
+
+def test_unknown_source(workdir):
+    assert_one_line_error(aidaily("fetch", "--source", "Nope", cwd=workdir), "unknown source 'Nope'")
+
+
+def test_broken_sources_file(workdir):
+    (workdir / "sources.toml").write_text("[[sources]]\nname = 'x'\n", encoding="utf-8")
+    done = aidaily("fetch", cwd=workdir, env={"AIDAILY_SOURCES_FILE": "sources.toml"})
+    assert_one_line_error(done, "'url' is required")
+
+
+def test_no_report_yet(workdir):
+    assert_one_line_error(aidaily("show", cwd=workdir), "no reports stored yet")
+
+
+def test_config_show_redacts_secrets(workdir):
+    done = aidaily("config", "show", cwd=workdir, env={"AIDAILY_TELEGRAM_BOT_TOKEN": "123:secret-token"})
+    assert done.returncode == 0
+    assert "secret-token" not in done.stdout
+    assert "AIDAILY_TELEGRAM_BOT_TOKEN" in done.stdout and "**********" in done.stdout
+
+
+def test_demo_writes_the_report_and_show_reads_it_back(workdir):
+    done = aidaily("demo", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    md_files = sorted((workdir / "out").glob("*.md"))
+    json_files = sorted((workdir / "out").glob("*.json"))
+    assert len(md_files) == 1 and len(json_files) == 1
+    assert str(md_files[0].relative_to(workdir)) in done.stdout
+    # The malformed feed is reported as skipped, and the run still succeeded.
+    assert re.search(r"skipped.*KDnuggets", done.stderr)
+    env = {"AIDAILY_DATABASE_URL": "sqlite:///data/demo.db"}
+    shown = aidaily("show", "--format", "json", cwd=workdir, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == json.loads(json_files[0].read_text(encoding="utf-8"))
+    markdown = aidaily("show", cwd=workdir, env=env)
+    assert markdown.stdout == md_files[0].read_text(encoding="utf-8")
