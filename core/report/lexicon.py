@@ -58,9 +58,13 @@ def words(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=200_000)
 def _normalized(token: str) -> tuple[str, ...]:
-    if "-" in token and not any(c.isdigit() for c in token):
-        return tuple(stem(part) for part in token.split("-") if part)
-    return (stem(token),)
+    if "-" not in token:
+        return (stem(token),)
+    parts = [part for part in token.split("-") if part]
+    if not any(c.isdigit() for c in token):
+        return tuple(stem(part) for part in parts)
+    # "DeepSeek-V4" must meet "DeepSeek ... V4": keep the name whole and its lettered parts.
+    return (token, *(stem(p) for p in parts if any(c.isalpha() for c in p)))
 
 
 def strong_name(word: str) -> bool:
