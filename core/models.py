@@ -137,6 +137,41 @@ class Article:
         return dataclasses.replace(self, id=id_)
 
 
+class Channel(StrEnum):
+    SLACK = "slack"
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+class SubscriptionStatus(StrEnum):
+    PENDING = "pending"  # email: waiting for the double opt-in confirmation
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"  # email: a permanent SMTP failure; no further mail
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """Where a report goes: ``slack:C0123``, ``telegram:-100123/45`` or ``email:a@b.org``."""
+
+    channel: Channel
+    address: str  # Slack channel id, Telegram chat id, or email address
+    thread: str | None = None  # Telegram forum topic (message_thread_id)
+    sections: tuple[str, ...] = ()  # item section keys to include; empty = all
+    language: str | None = None  # None = the report's language
+    status: SubscriptionStatus = SubscriptionStatus.CONFIRMED
+    id: int | None = None
+
+    @property
+    def target(self) -> str:
+        """The ADDRESS form of the CLI: ``channel:address[/thread]``."""
+        suffix = f"/{self.thread}" if self.thread else ""
+        return f"{self.channel.value}:{self.address}{suffix}"
+
+    def wants(self, section: str) -> bool:
+        return not self.sections or section in self.sections
+
+
 @dataclass(frozen=True, slots=True)
 class SeenKeys:
     """Keys of articles already known; dedupe drops new articles matching any of them."""

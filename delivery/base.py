@@ -1,0 +1,68 @@
+"""The delivery protocol: what every channel adapter (Slack, Telegram, email) provides.
+
+An adapter is split in two so the delivery ledger can do its work once, for every channel:
+
+- ``plan(report, subscription)`` is pure: the complete, ordered list of messages that should
+  exist for this subscription, each with a stable ``key`` (for example ``"header"``,
+  ``"section:research"``, ``"section:research/part:2"``) and the key of the message it replies
+  to (``parent``), so a thread parent is always planned before its replies;
+- ``send(message, subscription, parent_id)`` performs one API call and returns the platform's id
+  of the new message (Slack ``ts``, Telegram ``message_id``, email Message-ID).
+
+``delivery.dispatch.deliver`` walks the plan, skips what the ledger says was sent, sends the
+rest in order and records each platform id as soon as it exists. A repeated or resumed delivery
+therefore sends only what is missing, and never a message twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from core.models import Report, Subscription
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One message that should exist. ``payload`` is channel-specific API parameters, without the
+    routing (channel / chat / thread ids), which ``send`` adds from the subscription and parent."""
+
+    key: str
+    section: str | None
+    payload: Mapping[str, Any]
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    subscription: Subscription
+    planned: int
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    error: str | None = None
+    errors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def complete(self) -> bool:
+        return self.sent + self.already_sent == self.planned
+
+
+class DeliveryError(Exception):
+    """A send that failed. ``permanent`` failures (channel gone, bot removed, address bounced)
+    stop this subscription's delivery; others may succeed on a later run."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Adapter(Protocol):
+    channel: str
+
+    def plan(self, report: Report, subscription: Subscription) -> list[OutgoingMessage]: ...
+
+    async def send(
+        self, message: OutgoingMessage, subscription: Subscription, parent_id: str | None
+    ) -> str: ...
