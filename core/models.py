@@ -399,3 +399,32 @@ class Report:
                 "keywords": list(reading.keywords),
             },
         }
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStats:
+    """What writing one report cost: LLM calls, tokens, cache hits, failures and fallbacks.
+
+    ``calls`` counts answers asked of the model (the SDK's own transport retries inside one call
+    are not counted); ``failures`` counts calls that gave nothing usable (an API error after the
+    retries, an answer that was not valid JSON, or one naming what the articles do not say);
+    ``fallbacks`` counts items (and the overview) written by the extractive writer instead.
+    """
+
+    writer: str = "extractive"
+    model: str = ""
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cache_hits: int = 0
+    failures: int = 0
+    fallbacks: int = 0
+
+    def since(self, earlier: WriterStats) -> WriterStats:
+        """The counts added after ``earlier``, a snapshot of the same writer."""
+        counts = {
+            f.name: getattr(self, f.name) - getattr(earlier, f.name)
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), int)
+        }
+        return dataclasses.replace(self, **counts)

@@ -36,7 +36,10 @@ def run_demo(settings: Settings, out: Console, err: Console) -> None:
     md_path, json_path = write_outputs(result, settings.out_dir)
     out.print(f"\nWrote [bold]{md_path}[/] and [bold]{json_path}[/].")
     out.print(f"Read it with:  less {md_path}")
-    out.print(f"Query it with: AIDAILY_DATABASE_URL={database_url} .venv/bin/aidaily show --format json")
+    out.print(
+        f"Query it with: AIDAILY_DATABASE_URL={database_url} .venv/bin/aidaily show --format json",
+        soft_wrap=True,
+    )
 
 
 async def _run(store: Store, settings: Settings, server: DemoFeedServer, now: datetime, observer):

@@ -335,6 +335,7 @@ class _History:
             _Past(i, frozenset(i.article_urls), _keys(i.entities), frozenset(_title_words(i.title)))
             for i in earlier
         ]
+        self.reported = frozenset(url for past in self.past for url in past.urls)
         self.index: dict[str, list[int]] = {}
         for n, past in enumerate(self.past):
             for key in {*past.urls, *past.names, *past.words}:
@@ -417,6 +418,8 @@ def _edit_one(topic: Topic, history: _History, language: str) -> EditedTopic | N
     reported, follow_up = history.verdict(topic, entities)
     if reported:
         return None
+    if follow_up is not None:
+        topic = _news_first(topic, history.reported)
     majors = _majors(reading)
     score = round(_score(reading, majors, relevance_score), 4)
     return EditedTopic(
@@ -428,6 +431,13 @@ def _edit_one(topic: Topic, history: _History, language: str) -> EditedTopic | N
         entities=entities,
         follow_up=follow_up,
     )
+
+
+def _news_first(topic: Topic, reported: frozenset[str]) -> Topic:
+    """A follow-up leads with what is new: articles not reported before come first."""
+    fresh = [a for a in topic.articles if a.url not in reported]
+    seen = [a for a in topic.articles if a.url in reported]
+    return dataclasses.replace(topic, articles=(*fresh, *seen))
 
 
 def _with_headlines(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -25,8 +26,9 @@ from core.models import (
     SourceState,
     StoredItem,
     Topic,
+    WriterStats,
 )
-from core.store import articles, reports, sources, topics
+from core.store import articles, reports, sources, topics, writer
 from core.store.db import StoreError, describe, migrate, open_engine, redact
 
 
@@ -155,3 +157,25 @@ class Store:
         """Article URL -> item id, for articles cited by reports in [before - days, before)."""
         with self._read() as conn:
             return reports.reported_article_urls(conn, before, days)
+
+    # The report writer: cached model answers and what each report cost
+
+    def cached_response(self, key: str) -> dict[str, Any] | None:
+        """The model answer cached under ``key``, or None."""
+        with self._read() as conn:
+            return writer.cached_response(conn, key)
+
+    def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:
+        """Cache a validated model answer (the first answer for a key is kept)."""
+        with self._write() as conn:
+            writer.cache_response(conn, key, model, response)
+
+    def save_stats(self, day: date, stats: WriterStats) -> None:
+        """Replace the writer stats of the stored report of ``day``."""
+        with self._write() as conn:
+            writer.save_stats(conn, day, stats)
+
+    def get_stats(self, day: date) -> WriterStats | None:
+        """The writer stats of the report of ``day``, or None."""
+        with self._read() as conn:
+            return writer.get_stats(conn, day)

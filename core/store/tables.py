@@ -213,3 +213,35 @@ class ReportItemArticleRow(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("report_items.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(Text, index=True)
+
+
+class LLMCacheRow(Base):
+    """A model's validated answer, by a hash of everything that went into the prompt.
+
+    Building a day again asks the model nothing: the same articles, model, prompt version and
+    language give the same key (see ``core.report.llm``).
+    """
+
+    __tablename__ = "llm_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportStatsRow(Base):
+    """What writing a report cost (``WriterStats``); replaced when the day is built again."""
+
+    __tablename__ = "report_stats"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    writer: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(200))
+    calls: Mapped[int] = mapped_column(Integer)
+    tokens_in: Mapped[int] = mapped_column(Integer)
+    tokens_out: Mapped[int] = mapped_column(Integer)
+    cache_hits: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[int] = mapped_column(Integer)
+    fallbacks: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
