@@ -9,22 +9,24 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.config import ConfigError, Settings, load_settings, load_sources
-from core.models import SourceConfig
-from core.output import print_build, print_ingest, report_json
+from core.models import Report, SourceConfig
+from core.output import print_build, print_ingest, print_stats, report_json
 from core.pipeline import BuildOptions, BuildResult, IngestResult, build, ingest
 from core.progress import RichObserver
-from core.report.summarize import ExtractiveSummarizer
 from core.report.window import report_window
 from core.sources.fetch import make_client
 from core.store.db import StoreError
 from core.store.store import Store
+from core.writers import open_writer
 
 app = typer.Typer(
     add_completion=False,
@@ -95,10 +97,10 @@ async def _build(store: Store, settings: Settings, day: date | None, observer) -
         language=settings.report_language,
         timezone=settings.timezone,
         max_items_per_section=settings.max_items_per_section,
+        write_concurrency=settings.openai_concurrency,
     )
-    return await build(
-        store, window, summarizer=ExtractiveSummarizer(), now=now, options=options, observer=observer
-    )
+    async with open_writer(settings, store) as summarizer:
+        return await build(store, window, summarizer=summarizer, now=now, options=options, observer=observer)
 
 
 @app.command()
@@ -131,6 +133,7 @@ def build_cmd(
 def show(
     day: DateOption = None,
     fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    stats: Annotated[bool, typer.Option("--stats", help="What writing it cost: LLM calls, tokens.")] = False,
 ):
     """Print a stored report (the latest when no date is given)."""
     if fmt not in ("md", "json"):
@@ -145,9 +148,12 @@ def show(
             parsed_day = dates[0]
         report = store.get_report(parsed_day)
         markdown = store.get_markdown(parsed_day)
+        writer_stats = store.get_stats(parsed_day)
     if report is None:
         raise UserError(f"no report for {parsed_day}; `aidaily build --date {parsed_day}` builds one")
-    if fmt == "json":
+    if stats:
+        print_stats(parsed_day, writer_stats, out)
+    elif fmt == "json":
         sys.stdout.write(report_json(report))
     else:
         sys.stdout.write(markdown or "")
@@ -199,11 +205,137 @@ def demo():
     run_demo(settings, out, err)
 
 
+@app.command("import")
+def import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Report files in the sample-reports Markdown format.")],
+):
+    """Read Markdown reports into the store (a report of the same date is replaced)."""
+    from core.report.importing import import_files
+
+    settings = _settings()
+    with Store.open(settings.database_url) as store:
+        outcomes = import_files(store, files)
+    for outcome in outcomes:
+        console = out if outcome.ok else err
+        console.print(outcome.line(), markup=False, highlight=False, soft_wrap=True)
+    if not all(outcome.ok for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+# Subscriptions and delivery (see delivery/ and core/channels.py)
+
+subscriptions_app = typer.Typer(no_args_is_help=True, help="Where reports are delivered.")
+app.add_typer(subscriptions_app, name="subscriptions")
+AddressArgument = Annotated[
+    str, typer.Argument(help="slack:CHANNEL_ID, telegram:CHAT_ID[/TOPIC_ID] or email:someone@example.org")
+]
+
+
+@subscriptions_app.command("add")
+def subscriptions_add(
+    address: AddressArgument,
+    sections: Annotated[str | None, typer.Option(help="Only these, e.g. top_headlines,research")] = None,
+    language: Annotated[str | None, typer.Option(help="zh-TW or en (default: the report's)")] = None,
+    confirmed: Annotated[bool, typer.Option("--confirmed", help="Email: skip double opt-in")] = False,
+):
+    """Deliver reports to ADDRESS (adding it again updates its options)."""
+    from core.subscriptions import new_subscription
+
+    try:
+        wanted = new_subscription(address, sections=sections, language=language, confirmed=confirmed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    with Store.open(_settings().database_url) as store:
+        saved, created = store.add_subscription(wanted)
+    out.print(f"{'added' if created else 'updated'} {saved.target} ({saved.status})", highlight=False)
+
+
+@subscriptions_app.command("list")
+def subscriptions_list():
+    """Every subscription with its status, sections and language."""
+    from core.delivering import subscriptions_table
+
+    with Store.open(_settings().database_url) as store:
+        out.print(subscriptions_table(store.subscriptions()))
+
+
+@subscriptions_app.command("remove")
+def subscriptions_remove(address: AddressArgument):
+    """Stop delivering to ADDRESS (its delivery history goes with it)."""
+    from core.subscriptions import parse_target
+
+    try:
+        channel, target, thread = parse_target(address)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    with Store.open(_settings().database_url) as store:
+        found = store.find_subscription(channel, target, thread)
+        if found is None or found.id is None:
+            raise UserError(f"no subscription {address!r}; `aidaily subscriptions list` shows them")
+        store.remove_subscription(found.id)
+    out.print(f"removed {found.target}", highlight=False)
+
+
+@app.command("deliver")
+def deliver_cmd(
+    day: DateOption = None,
+    channel: Annotated[str, typer.Option(help="slack, telegram, email or all")] = "all",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the API calls to out/ instead")] = False,
+):
+    """Send a stored report (the latest by default) to every confirmed subscription; a repeated
+    run sends only what is missing. Without a channel's token it is a dry run."""
+    from core.channels import deliver_channels, select_channels
+    from core.delivering import runs_report
+
+    try:
+        channels = select_channels(channel)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    settings = _settings()
+    with Store.open(settings.database_url) as store:
+        report = _stored_report(store, _parse_day(day))
+        runs = asyncio.run(deliver_channels(store, report, settings, channels, dry_run=dry_run))
+    for shown in runs_report(runs):
+        out.print(shown, highlight=False)
+    if any(run.failed for run in runs):
+        raise typer.Exit(1)
+
+
+def _stored_report(store: Store, day: date | None) -> Report:
+    if day is None:
+        dates = store.report_dates()
+        if not dates:
+            raise UserError("no reports stored yet: run `aidaily build` (or `aidaily demo`) first")
+        day = dates[0]
+    report = store.get_report(day)
+    if report is None:
+        raise UserError(f"no report for {day}; `aidaily build --date {day}` builds one")
+    return report
+
+
+@app.command()
+def deliveries(day: DateOption = None):
+    """What was delivered for a day (the latest by default): per subscription, every message,
+    whether it was sent, and why not."""
+    from core.delivering import ledger_report
+
+    with Store.open(_settings().database_url) as store:
+        parsed = _parse_day(day) or store.latest_delivery_day()
+        if parsed is None:
+            raise UserError("nothing delivered yet: `aidaily deliver` sends the latest report")
+        records, subscriptions = store.delivery_records(parsed), store.subscriptions()
+    if not records:
+        out.print(f"nothing delivered for {parsed}")
+    for table in ledger_report(parsed, records, subscriptions):
+        out.print(table, highlight=False)
+
+
 def main() -> None:
     try:
         app()
     except (UserError, ConfigError, StoreError) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # Escaped: a message may quote user input or name a form like telegram:CHAT_ID[/TOPIC_ID].
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2 if isinstance(exc, UserError) else 1)
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, description="Key for the LLM server; extractive if unset")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL")
     openai_model: str = Field("gpt-4o-mini", description="Model name for the writer")
+    openai_concurrency: int = Field(8, ge=1, le=64, description="LLM calls at once")
+    openai_timeout: float = Field(120.0, gt=0, description="Seconds before one LLM call is abandoned")
+    openai_max_retries: int = Field(
+        2, ge=0, le=10, description="Retries of a call on timeouts, 429 and 5xx (with backoff)"
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, description="xoxb- bot token")

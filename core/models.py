@@ -172,6 +172,30 @@ class Subscription:
         return not self.sections or section in self.sections
 
 
+class DeliveryStatus(StrEnum):
+    SENDING = "sending"  # the send started; no platform id recorded (yet, or ever: a crash)
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One entry of the delivery ledger: a message of a day's report for one subscription."""
+
+    report_date: date
+    subscription_id: int
+    key: str  # stable within the plan: "header", "section:research", "section:research/part:2"
+    status: DeliveryStatus
+    section: str | None = None
+    parent_key: str | None = None
+    platform_id: str | None = None  # Slack ts, Telegram message_id, email Message-ID
+    error: str | None = None
+    permanent: bool = False
+    attempts: int = 0
+    updated_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SeenKeys:
     """Keys of articles already known; dedupe drops new articles matching any of them."""
@@ -283,7 +307,7 @@ class Item:
             "entities": list(self.entities),
             "importance": self.importance.value,
             "importance_reason": self.importance_reason,
-            "sources": [{"name": s.name, "url": s.url} for s in self.sources],
+            "sources": [{"name": s.name, "url": s.url, "valid": s.valid} for s in self.sources],
             "writer": self.writer,
         }
         if self.follow_up:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.table import Table
 
+from core.models import WriterStats
 from core.pipeline import BuildResult, IngestResult
 
 
@@ -24,6 +27,25 @@ def print_build(result: BuildResult, out: Console) -> None:
         f"Report {report.date}: {len(report.items)} items from {report.topics_count} topics "
         f"and {report.articles_count} articles."
     )
+    stats = result.stats
+    if stats.writer == "llm":
+        out.print(
+            f"LLM {stats.model}: {stats.calls} calls, {stats.tokens_in} tokens in, {stats.tokens_out} out, "
+            f"{stats.cache_hits} cached, {stats.fallbacks} written by the fallback.",
+            highlight=False,
+        )
+
+
+def print_stats(day: date, stats: WriterStats | None, out: Console) -> None:
+    """``aidaily show --stats``: one small table of what writing the report cost."""
+    if stats is None:
+        out.print(f"No writer stats for {day} (an imported report, or one built before stats were kept).")
+        return
+    names = ("calls", "tokens_in", "tokens_out", "cache_hits", "failures", "fallbacks")
+    table = Table("writer", "model", *(name.replace("_", " ") for name in names))
+    table.add_row(stats.writer, stats.model or "-", *(f"{getattr(stats, name):,}" for name in names))
+    out.print(f"Report {day}")
+    out.print(table)
 
 
 def write_outputs(result: BuildResult, out_dir: Path) -> tuple[Path, Path]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from core.models import ITEM_SECTIONS, Article, Item, Report, Section, SourceConfig
+from core.models import ITEM_SECTIONS, Article, Item, Report, Section, SourceConfig, WriterStats
 from core.report.cluster import cluster
 from core.report.edit import edit
 from core.report.markdown import render_markdown
@@ -55,6 +55,7 @@ class BuildResult:
     report: Report
     markdown: str
     seconds: dict[str, float]
+    stats: WriterStats = field(default_factory=WriterStats)  # LLM calls, tokens, cache hits, fallbacks
 
 
 async def ingest(
@@ -147,16 +148,19 @@ async def build(
             topics, earlier=earlier, language=options.language, max_per_section=options.max_items_per_section
         )
     with stages.run("write", total=len(edited)):
+        before = summarizer.usage()
         items = await _write_items(summarizer, edited, options, stages)
         overview = await summarizer.write_overview(
             items, day=window.day, language=options.language, articles_count=len(articles)
         )
+        stats = summarizer.usage().since(before)
     report = _assemble(window, now, options, items, overview, len(articles), len(topics))
     with stages.run("render"):
         markdown = render_markdown(report)
     with stages.run("save"):
         store.save_report(report, markdown)
-    return BuildResult(report=report, markdown=markdown, seconds=stages.seconds)
+        store.save_stats(window.day, stats)
+    return BuildResult(report=report, markdown=markdown, seconds=stages.seconds, stats=stats)
 
 
 async def _write_items(summarizer, edited, options: BuildOptions, stages: Stages) -> list[Item]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
-from core.models import Report, Subscription
+from core.models import DeliveryRecord, Report, Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class DeliveryResult:
     failed: int = 0
     error: str | None = None
     errors: tuple[str, ...] = field(default_factory=tuple)
+    permanent: bool = False  # the error will recur until someone acts (bot removed, channel gone)
 
     @property
     def complete(self) -> bool:
@@ -66,3 +68,21 @@ class Adapter(Protocol):
     async def send(
         self, message: OutgoingMessage, subscription: Subscription, parent_id: str | None
     ) -> str: ...
+
+
+class Ledger(Protocol):
+    """Where ``deliver`` keeps each message's fate: ``store.ledger`` (the database), or a
+    ``delivery.dispatch.MemoryLedger`` for dry runs and tests. Every call is committed before it
+    returns, so what it says survives a crash."""
+
+    def entries(self, day: date, subscription: Subscription) -> Mapping[str, DeliveryRecord]: ...
+
+    def begin(
+        self, day: date, subscription: Subscription, key: str, *, section: str | None, parent: str | None
+    ) -> None: ...
+
+    def sent(self, day: date, subscription: Subscription, key: str, platform_id: str) -> None: ...
+
+    def failed(
+        self, day: date, subscription: Subscription, key: str, error: str, *, permanent: bool
+    ) -> None: ...

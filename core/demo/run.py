@@ -13,17 +13,25 @@ from pathlib import Path
 
 from rich.console import Console
 
+from core.channels import preview_channels
 from core.config import Settings
 from core.demo.server import DemoFeedServer
+from core.models import Channel, Report, Subscription
 from core.output import print_build, print_ingest, write_outputs
 from core.pipeline import BuildOptions, build, ingest
 from core.progress import RichObserver
-from core.report.summarize import ExtractiveSummarizer
 from core.report.window import report_window
 from core.sources.fetch import make_client
 from core.store.store import Store
+from core.writers import open_writer
 
 DEMO_DATABASE = Path("data/demo.db")
+#: What the demo subscribes, so a user sees what each channel would receive. Always a dry run:
+#: these addresses are made up.
+DEMO_SUBSCRIPTIONS = (
+    Subscription(Channel.SLACK, "C0DEMOAIDAILY"),
+    Subscription(Channel.TELEGRAM, "-1001234567890"),
+)
 
 
 def run_demo(settings: Settings, out: Console, err: Console) -> None:
@@ -35,6 +43,7 @@ def run_demo(settings: Settings, out: Console, err: Console) -> None:
     print_build(result, out)
     md_path, json_path = write_outputs(result, settings.out_dir)
     out.print(f"\nWrote [bold]{md_path}[/] and [bold]{json_path}[/].")
+    _preview_deliveries(result.report, settings, database_url, out)
     out.print(f"Read it with:  less {md_path}")
     out.print(
         f"Query it with: AIDAILY_DATABASE_URL={database_url} .venv/bin/aidaily show --format json",
@@ -59,10 +68,10 @@ async def _run(store: Store, settings: Settings, server: DemoFeedServer, now: da
         language=settings.report_language,
         timezone=settings.timezone,
         max_items_per_section=settings.max_items_per_section,
+        write_concurrency=settings.openai_concurrency,
     )
-    result = await build(
-        store, window, summarizer=ExtractiveSummarizer(), now=now, options=options, observer=observer
-    )
+    async with open_writer(settings, store) as writer:
+        result = await build(store, window, summarizer=writer, now=now, options=options, observer=observer)
     return ingested, result
 
 
@@ -72,3 +81,15 @@ def _demo_database(settings: Settings) -> str:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{DEMO_DATABASE}"
+
+
+def _preview_deliveries(report: Report, settings: Settings, database_url: str, out: Console) -> None:
+    if database_url == f"sqlite:///{DEMO_DATABASE}":  # never add made-up addresses to a real store
+        with Store.open(database_url) as store:
+            for subscription in DEMO_SUBSCRIPTIONS:
+                store.add_subscription(subscription)
+    for run in asyncio.run(preview_channels(report, settings, DEMO_SUBSCRIPTIONS)):
+        calls = sum(r.sent for r in run.results)
+        out.print(
+            f"Wrote [bold]{run.calls_file}[/]: the {calls} API calls a {run.channel.value} delivery makes."
+        )

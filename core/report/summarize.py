@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from core.models import EditedTopic, Item, Overview, Topic
+from core.models import EditedTopic, Item, Overview, Topic, WriterStats
 from core.report.items import assemble_item, clean_headline, distinct_articles
 from core.report.overview import build_overview
 from core.report.sentences import (
@@ -51,6 +51,10 @@ class Summarizer(Protocol):
         self, items: Sequence[Item], *, day: date, language: str, articles_count: int
     ) -> Overview: ...
 
+    def usage(self) -> WriterStats:
+        """Counts (calls, tokens, ...) since the writer was made; the pipeline stores them per report."""
+        ...
+
 
 class ExtractiveSummarizer:
     """The built-in writer: deterministic, offline, every item field from the articles themselves."""
@@ -64,6 +68,9 @@ class ExtractiveSummarizer:
         self, items: Sequence[Item], *, day: date, language: str, articles_count: int
     ) -> Overview:
         return build_overview(items, day=day, language=language, articles_count=articles_count)
+
+    def usage(self) -> WriterStats:
+        return WriterStats(writer=self.name)  # no calls, no tokens: nothing to count
 
 
 SUMMARY_TARGET = 160  # characters: stop adding sentences once the summary is this long

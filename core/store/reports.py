@@ -30,7 +30,13 @@ from core.models import (
     SourceLink,
     StoredItem,
 )
-from core.store.tables import ReportItemArticleRow, ReportItemRow, ReportItemSourceRow, ReportRow
+from core.store.tables import (
+    ReportItemArticleRow,
+    ReportItemRow,
+    ReportItemSourceRow,
+    ReportRow,
+    ReportStatsRow,
+)
 
 
 def save_report(conn: Connection, report: Report, markdown: str) -> int:
@@ -44,6 +50,8 @@ def save_report(conn: Connection, report: Report, markdown: str) -> int:
     else:
         conn.execute(update(ReportRow).where(ReportRow.id == report_id).values(values))
         conn.execute(delete(ReportItemRow).where(ReportItemRow.report_id == report_id))
+        # The old writer stats describe the old report (an import replacing a build has none).
+        conn.execute(delete(ReportStatsRow).where(ReportStatsRow.report_id == report_id))
     _insert_items(conn, report_id, report.items)
     return report_id
 

@@ -18,6 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 from core.models import (
     Article,
+    Channel,
+    DeliveryRecord,
     FetchResult,
     Report,
     SeenKeys,
@@ -25,10 +27,12 @@ from core.models import (
     SourceHealth,
     SourceState,
     StoredItem,
+    Subscription,
+    SubscriptionStatus,
     Topic,
     WriterStats,
 )
-from core.store import articles, reports, sources, topics, writer
+from core.store import articles, ledger, reports, sources, subscriptions, topics, writer
 from core.store.db import StoreError, describe, migrate, open_engine, redact
 
 
@@ -179,3 +183,50 @@ class Store:
         """The writer stats of the report of ``day``, or None."""
         with self._read() as conn:
             return writer.get_stats(conn, day)
+
+    # Subscriptions and the delivery ledger
+
+    def add_subscription(self, new: Subscription) -> tuple[Subscription, bool]:
+        """Add ``new`` or update the one at its address; returns it (with id) and whether it is new."""
+        with self._write() as conn:
+            return subscriptions.add_subscription(conn, new)
+
+    def subscriptions(
+        self, channel: Channel | None = None, status: SubscriptionStatus | None = None
+    ) -> list[Subscription]:
+        """Subscriptions in the order they were added, optionally of one channel or status."""
+        with self._read() as conn:
+            return subscriptions.list_subscriptions(conn, channel, status)
+
+    def get_subscription(self, id_: int) -> Subscription | None:
+        with self._read() as conn:
+            return subscriptions.get_subscription(conn, id_)
+
+    def find_subscription(
+        self, channel: Channel, address: str, thread: str | None = None
+    ) -> Subscription | None:
+        with self._read() as conn:
+            return subscriptions.find_subscription(conn, channel, address, thread)
+
+    def remove_subscription(self, id_: int) -> bool:
+        """Delete a subscription and its ledger entries; False if there was none."""
+        with self._write() as conn:
+            return subscriptions.remove_subscription(conn, id_)
+
+    def set_subscription_status(self, id_: int, status: SubscriptionStatus) -> bool:
+        with self._write() as conn:
+            return subscriptions.set_status(conn, id_, status)
+
+    @property
+    def ledger(self) -> ledger.DeliveryLedger:
+        """The delivery ledger, as ``delivery.dispatch`` uses it."""
+        return ledger.DeliveryLedger(self._read, self._write)
+
+    def delivery_records(self, day: date) -> list[DeliveryRecord]:
+        """Every ledger entry of ``day``, by subscription, in send order."""
+        with self._read() as conn:
+            return ledger.records(conn, day)
+
+    def latest_delivery_day(self) -> date | None:
+        with self._read() as conn:
+            return ledger.latest_day(conn)

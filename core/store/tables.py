@@ -245,3 +245,49 @@ class ReportStatsRow(Base):
     failures: Mapped[int] = mapped_column(Integer)
     fallbacks: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SubscriptionRow(Base):
+    """Where reports go: a Slack channel, a Telegram chat (and topic) or an email address."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("channel", "address", "thread"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(320))
+    # "" rather than NULL when there is no topic: NULLs never collide in a unique constraint.
+    thread: Mapped[str] = mapped_column(String(64))
+    sections: Mapped[list[str]] = mapped_column(JSON)  # empty: every section
+    language: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryRow(Base):
+    """The delivery ledger: one message of one day's report for one subscription.
+
+    A row exists from the moment its send starts (``sending``); it becomes ``sent`` with the
+    platform's id of the message, or ``failed`` with the reason.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("report_date", "subscription_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_date: Mapped[date] = mapped_column(Date)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(200))
+    section: Mapped[str | None] = mapped_column(String(32))
+    parent_key: Mapped[str | None] = mapped_column(String(200))
+    platform_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    permanent: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

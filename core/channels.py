@@ -1,0 +1,170 @@
+"""Which adapter serves which channel, built from settings: the delivery half of the composition root.
+
+``CHANNELS`` is the registry, a literal dict. A channel is one entry: a function that opens its
+adapter (an async context manager yielding a ``delivery.base.Adapter``; given a ``CallLog`` it
+must yield a dry-run adapter that records calls instead of making them) and the name of the
+setting holding its token (unset: every delivery of that channel is a dry run). To add a
+channel, write its ``open_<channel>`` below and add its line to ``CHANNELS``; nothing else
+changes (the CLI, the demo and the service all go through ``deliver_channels``).
+
+Only this module and the CLI read delivery settings; adapters get plain values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from core.config import Settings
+from core.models import Channel, Report, Subscription, SubscriptionStatus
+from core.store import Store
+from delivery.base import Adapter, DeliveryResult, Ledger
+from delivery.dispatch import MemoryLedger, OverlayLedger, deliver_all
+from delivery.dryrun import CallLog
+from delivery.pacing import unpaced
+from delivery.slack import DryRunApi, SlackAdapter, WebApi, make_client, slack_pacer
+from delivery.telegram import TelegramAdapter
+
+log = logging.getLogger(__name__)
+OpenAdapter = Callable[[Settings, CallLog | None], AbstractAsyncContextManager[Adapter]]
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    open: OpenAdapter
+    token: str  # the Settings field whose absence makes every delivery a dry run
+
+
+def archive_url(settings: Settings) -> Callable[[date], str] | None:
+    """``{AIDAILY_PUBLIC_URL}/reports/<date>/``, the web archive's page of a report, if set."""
+    if settings.public_url is None:
+        return None
+    base = str(settings.public_url).rstrip("/")
+    return lambda day: f"{base}/reports/{day.isoformat()}/"
+
+
+@asynccontextmanager
+async def open_slack(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
+    links = archive_url(settings)
+    if calls is not None:
+        yield SlackAdapter(DryRunApi(calls), unpaced(), archive_url=links)
+        return
+    if settings.slack_bot_token is None:
+        raise ValueError("AIDAILY_SLACK_BOT_TOKEN is not set")
+    pacer = slack_pacer()
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, pacer)
+    yield SlackAdapter(WebApi(client), pacer, archive_url=links)
+
+
+@asynccontextmanager
+async def open_telegram(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
+    public_url = str(settings.public_url) if settings.public_url else None
+    if calls is not None:
+        yield TelegramAdapter.dry_run(calls, public_url=public_url)
+        return
+    if settings.telegram_bot_token is None:
+        raise ValueError("AIDAILY_TELEGRAM_BOT_TOKEN is not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    async with TelegramAdapter(token, base_url=settings.telegram_api_url, public_url=public_url) as adapter:
+        yield adapter
+
+
+#: The registry: channel -> how to open its adapter, and the setting that holds its token.
+CHANNELS: dict[Channel, Wiring] = {
+    Channel.SLACK: Wiring(open_slack, token="slack_bot_token"),
+    Channel.TELEGRAM: Wiring(open_telegram, token="telegram_bot_token"),
+}
+
+
+def select_channels(name: str) -> list[Channel]:
+    """``slack``, ``telegram``, ``email`` or ``all`` -> the registered channels meant."""
+    if name == "all":
+        return list(CHANNELS)
+    try:
+        channel = Channel(name)
+    except ValueError:
+        choices = " | ".join([*(c.value for c in Channel), "all"])
+        raise ValueError(f"unknown channel {name!r}: use {choices}") from None
+    if channel not in CHANNELS:
+        raise ValueError(f"delivery to {channel.value} is not built yet; registered: {_registered()}")
+    return [channel]
+
+
+def _registered() -> str:
+    return ", ".join(c.value for c in CHANNELS)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRun:
+    """One channel's share of ``aidaily deliver``."""
+
+    channel: Channel
+    results: list[DeliveryResult] = field(default_factory=list)
+    dry_run_reason: str | None = None  # "--dry-run" or "AIDAILY_..._TOKEN is not set"
+    calls_file: Path | None = None
+    error: str | None = None  # the channel could not be served at all (its adapter failed to open)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(not r.complete for r in self.results)
+
+
+async def deliver_channels(
+    store: Store, report: Report, settings: Settings, channels: Sequence[Channel], *, dry_run: bool = False
+) -> list[ChannelRun]:
+    """Deliver ``report`` to every confirmed subscription of ``channels``; the channels at once."""
+    return list(await asyncio.gather(*(_deliver(store, report, settings, c, dry_run) for c in channels)))
+
+
+async def _deliver(
+    store: Store, report: Report, settings: Settings, channel: Channel, dry_run: bool
+) -> ChannelRun:
+    subscriptions = store.subscriptions(channel, SubscriptionStatus.CONFIRMED)
+    if not subscriptions:
+        return ChannelRun(channel)
+    reason = "--dry-run" if dry_run else _missing_token(settings, CHANNELS[channel])
+    ledger: Ledger = OverlayLedger(store.ledger) if reason else store.ledger
+    return await _run(report, settings, channel, subscriptions, ledger, reason)
+
+
+async def preview_channels(
+    report: Report, settings: Settings, subscriptions: Sequence[Subscription]
+) -> list[ChannelRun]:
+    """Dry runs of ``report`` to ``subscriptions`` that need no store: what the demo shows."""
+    runs = []
+    for channel in CHANNELS:
+        wanted = [s for s in subscriptions if s.channel == channel]
+        if wanted:
+            runs.append(await _run(report, settings, channel, wanted, MemoryLedger(), "a preview"))
+    return runs
+
+
+async def _run(
+    report: Report,
+    settings: Settings,
+    channel: Channel,
+    subscriptions: Sequence[Subscription],
+    ledger: Ledger,
+    dry_run_reason: str | None,
+) -> ChannelRun:
+    path = settings.out_dir / f"{report.date.isoformat()}.{channel.value}.jsonl" if dry_run_reason else None
+    try:
+        with ExitStack() as stack:
+            calls = stack.enter_context(CallLog(path)) if path else None
+            async with CHANNELS[channel].open(settings, calls) as adapter:
+                results = await deliver_all(adapter, report, subscriptions, ledger)
+    except Exception as exc:  # one channel failing to start must not stop the others
+        log.debug("delivery to %s could not start", channel.value, exc_info=True)
+        return ChannelRun(channel, [], dry_run_reason, path, error=f"{type(exc).__name__}: {exc}")
+    return ChannelRun(channel, results, dry_run_reason, path)
+
+
+def _missing_token(settings: Settings, wiring: Wiring) -> str | None:
+    if getattr(settings, wiring.token) is None:
+        return f"AIDAILY_{wiring.token.upper()} is not set"
+    return None

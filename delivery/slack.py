@@ -1,0 +1,229 @@
+"""Slack delivery: the day's report as a header message and one thread per section.
+
+Setting it up
+-------------
+1. Create an app at https://api.slack.com/apps ("Create New App" > "From scratch"), in the
+   workspace that should receive the report.
+2. "OAuth & Permissions" > "Bot Token Scopes": add ``chat:write`` (post where the bot is a
+   member). Add ``chat:write.public`` too if the bot should post to public channels without
+   being invited. Nothing else is needed for delivery.
+3. "Install to Workspace", then copy the "Bot User OAuth Token" (``xoxb-...``) into
+   ``AIDAILY_SLACK_BOT_TOKEN``. It is read only from the environment and never printed.
+4. Invite the bot to each channel (``/invite @YourApp`` in the channel); otherwise Slack answers
+   ``not_in_channel``.
+5. Find the channel's ID (channel name > "View channel details" > bottom of "About", e.g.
+   ``C0123ABCD``) and subscribe it: ``aidaily subscriptions add slack:C0123ABCD``
+   (``--sections top_headlines,research`` to send only some sections).
+6. ``aidaily deliver --channel slack --dry-run`` writes the exact calls to
+   ``out/<date>.slack.jsonl``; without ``--dry-run`` (and with the token set) they are sent.
+   ``aidaily deliveries`` shows what was sent, what failed and why.
+
+``AIDAILY_SLACK_API_URL`` changes the Web API base (tests point it at a loopback fake).
+
+What is sent
+------------
+A header message (title, date, counts, a link to ``{AIDAILY_PUBLIC_URL}/reports/<date>/`` when
+that is set); for each non-empty section a message with its heading and item titles; the items
+as replies in that message's thread, in order, several per reply (see ``slack_format``). Every
+message is Block Kit with a plain ``text`` fallback, and ``unfurl_links``/``unfurl_media`` off so
+a digest of twenty links does not grow twenty previews.
+
+Limits and failures
+-------------------
+Slack allows about one message per second per channel: a ``Pacer`` spaces sends per channel,
+so a normal delivery meets no 429. A 429 that comes anyway is retried after its Retry-After
+(every channel pauses); a dropped connection is retried once (slack_sdk's handler: should the
+connection break after Slack accepted the message, that retry is the one way a message can
+arrive twice, the same window as a crash; see ``delivery.dispatch``). ``channel_not_found``,
+``not_in_channel``, ``is_archived``, ``account_inactive``, ``invalid_auth`` and the like are
+permanent failures: recorded, and that subscription stops; other errors stop it too but are
+expected to pass on a later run. Neither kind affects other subscriptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+
+from core.models import Report, Subscription
+from delivery import slack_format
+from delivery.base import DeliveryError, OutgoingMessage
+from delivery.dryrun import CallLog, placeholder
+from delivery.pacing import Pacer, Rate
+
+#: Slack's guidance for chat.postMessage: about one message per second per channel.
+SLACK_RATE = Rate(1, 1.0)
+
+
+def slack_pacer(seconds: float = SLACK_RATE.period) -> Pacer:
+    """One message per ``seconds`` per channel, as Slack measures it: also at least 90% of that
+    after the previous message's answer, so a request delayed on its way does not bring the next
+    one too close behind it."""
+    return Pacer(Rate(1, seconds), after_answer=0.9 * seconds)
+
+
+#: Errors that another attempt will not fix until someone acts (invites the bot, fixes the token).
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "restricted_action",
+        "team_access_not_granted",
+    }
+)
+
+
+class SlackApi(Protocol):
+    """The one call the adapter makes; real (``WebApi``) or recorded (``DryRunApi``)."""
+
+    async def post_message(self, params: Mapping[str, Any], *, key: str) -> str: ...
+
+
+class SlackAdapter:
+    """The ``delivery.base.Adapter`` for Slack."""
+
+    channel = "slack"
+
+    def __init__(
+        self,
+        api: SlackApi,
+        pacer: Pacer,
+        *,
+        archive_url: Callable[[date], str] | None = None,
+        limits: slack_format.SlackLimits = slack_format.DEFAULT_LIMITS,
+    ) -> None:
+        self.api = api
+        self.pacer = pacer
+        self.archive_url = archive_url
+        self.limits = limits
+
+    def plan(self, report: Report, subscription: Subscription) -> list[OutgoingMessage]:
+        return slack_format.plan(report, subscription, archive_url=self.archive_url, limits=self.limits)
+
+    async def send(self, message: OutgoingMessage, subscription: Subscription, parent_id: str | None) -> str:
+        params = {"channel": subscription.address, **message.payload}
+        if parent_id is not None:
+            params["thread_ts"] = parent_id
+        await self.pacer.wait(subscription.address)
+        try:
+            return await self.api.post_message(params, key=message.key)
+        finally:
+            self.pacer.answered(subscription.address)
+
+
+class WebApi:
+    """chat.postMessage through slack_sdk's ``AsyncWebClient``, errors as ``DeliveryError``."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post_message(self, params: Mapping[str, Any], *, key: str) -> str:
+        try:
+            response = await self.client.chat_postMessage(**params)
+        except SlackApiError as exc:
+            raise _delivery_error(exc) from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise DeliveryError(f"cannot reach Slack: {type(exc).__name__} {exc}".rstrip()) from None
+        return str(response["ts"])
+
+
+class DryRunApi:
+    """Records each call in a ``CallLog``; the message's id is ``"<ts of KEY>"``."""
+
+    def __init__(self, calls: CallLog) -> None:
+        self.calls = calls
+
+    async def post_message(self, params: Mapping[str, Any], *, key: str) -> str:
+        self.calls.record("chat.postMessage", params)
+        return placeholder("ts", key)
+
+
+def _delivery_error(exc: SlackApiError) -> DeliveryError:
+    code = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    if exc.response.status_code == 429:
+        code = "ratelimited: still limited after every Retry-After"
+    return DeliveryError(code, permanent=code in PERMANENT_ERRORS)
+
+
+def make_client(
+    token: str,
+    base_url: str,
+    pacer: Pacer,
+    *,
+    timeout: int = 30,
+    rate_limit_retries: int = 5,
+    connection_retries: int = 1,
+    backoff: float = 0.5,
+) -> AsyncWebClient:
+    """The client, with retries for 429 (after Retry-After, through ``pacer``) and lost connections."""
+    handlers: list[AsyncRetryHandler] = [
+        AsyncConnectionErrorRetryHandler(
+            max_retry_count=connection_retries,
+            interval_calculator=BackoffRetryIntervalCalculator(backoff_factor=backoff),
+        ),
+        RetryAfterHandler(pacer, max_retry_count=rate_limit_retries),
+    ]
+    return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
+
+
+class RetryAfterHandler(AsyncRetryHandler):
+    """Retries a 429 once its Retry-After has passed. The wait goes through the pacer, so that no
+    other send slips in before the retry and every channel restarts its spacing after it.
+    Retry-After may be fractional (our test fakes scale time down); Slack sends whole seconds."""
+
+    def __init__(self, pacer: Pacer, max_retry_count: int = 5) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self.pacer.hold(retry_after(response.headers if response else {}))
+        await self.pacer.wait_hold()
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
+def retry_after(headers: Mapping[str, Any], default: float = 1.0) -> float:
+    """Seconds from a Retry-After header (values may be lists, as slack_sdk keeps them)."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            text = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(float(text), 0.0)
+            except (TypeError, ValueError):
+                return default
+    return default

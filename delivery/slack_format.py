@@ -1,0 +1,298 @@
+"""A report as Slack messages: the pure half of the Slack adapter (no I/O, no client).
+
+``plan(report, subscription, archive_url=..., limits=...)`` returns the ordered messages of
+``delivery.base``: a ``header`` for the day, then for each non-empty section the subscription
+wants a parent ``section:<key>`` (heading and the item titles) and its thread replies
+``section:<key>/part:<n>`` holding the items in order, packed into as few messages as the limits
+allow. Each payload is ``chat.postMessage`` parameters without ``channel`` / ``thread_ts``:
+Block Kit ``blocks``, a plain ``text`` fallback for notifications, and unfurling off.
+
+Text from feeds is escaped for mrkdwn (``&``, ``<``, ``>``: nothing else is special to Slack's
+parser, so ``<script>`` shows as text and ``<!channel>`` cannot ping anyone); links are real
+``<url|label>`` links with the label escaped. Each item is one section block (split at
+paragraph, line, then word boundaries when it passes 3,000 characters, never inside a link).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.models import INSIGHT_SECTION, READING_SECTION, Item, Report, Subscription
+from core.report.labels import Labels, labels_for
+from delivery.base import OutgoingMessage
+from delivery.text import pack, split_text
+
+#: What must never be cut when a block is split: a link and an escaped character.
+SLACK_ATOMS = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);")
+_LABEL_CHARS = 200  # a link label longer than this is clipped
+_URL_CHARS = 2000  # a longer URL is shown as text, not linked (it could not be split safely)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackLimits:
+    """What one message may hold. Slack's hard limits are 50 blocks, 3,000 characters per section
+    block and 150 per header; whole payloads fail near 12k characters (msg_blocks_too_long), so
+    messages stay well under that."""
+
+    max_blocks: int = 20
+    max_chars: int = 8000  # all block text of one message
+    section_chars: int = 3000
+    header_chars: int = 150
+    text_chars: int = 3000  # the notification fallback
+
+
+DEFAULT_LIMITS = SlackLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class _Chrome:
+    counts: str  # .format(items=..., articles=..., topics=...)
+    read_online: str
+    threads_hint: str
+    in_thread: str  # .format(items=...)
+    in_thread_plain: str  # the same for the insight and the reading list, which have no items
+    more: str  # .format(count=...)
+
+
+_CHROME = {
+    "zh-TW": _Chrome(
+        counts="{items} 則重點，來自 {articles} 篇文章、{topics} 個主題",
+        read_online="在網頁上閱讀完整報告",
+        threads_hint="每個段落都有自己的討論串：點開即可閱讀各則內容與來源。",
+        in_thread="{items} 則，完整內容在討論串中",
+        in_thread_plain="完整內容在討論串中",
+        more="…另有 {count} 則，見討論串",
+    ),
+    "en": _Chrome(
+        counts="{items} stories from {articles} articles and {topics} topics",
+        read_online="Read the full report on the web",
+        threads_hint="Each section has its own thread: open it for the stories and their sources.",
+        in_thread="{items} stories, in full in the thread",
+        in_thread_plain="In full in the thread",
+        more="…and {count} more in the thread",
+    ),
+}
+
+
+def escape(text: str) -> str:
+    """Text for mrkdwn: Slack's three control characters as entities, nothing else changed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    """A real mrkdwn link; the label alone (escaped) when ``url`` is not a usable http(s) URL."""
+    label = escape(_clip(" ".join(label.split()) or url, _LABEL_CHARS)).replace("|", "¦")
+    if not re.match(r"https?://[^\s]+$", url) or len(url) > _URL_CHARS:
+        return label
+    # Inside <...> the URL must not carry the delimiters; & is escaped like everywhere else.
+    safe = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
+    return f"<{safe}|{label}>"
+
+
+def plan(
+    report: Report,
+    subscription: Subscription,
+    *,
+    archive_url: Callable[[date], str] | None = None,
+    limits: SlackLimits = DEFAULT_LIMITS,
+) -> list[OutgoingMessage]:
+    """Every message of ``report`` for ``subscription``, parents before their replies."""
+    language = subscription.language or report.language
+    labels, chrome = labels_for(language), _CHROME["en" if labels_for(language).language == "en" else "zh-TW"]
+    url = archive_url(report.date) if archive_url else None
+    messages = [_header(report, chrome, url, limits)]
+    for key, heading, units in _sections(report, labels):
+        if units and subscription.wants(key):
+            messages += _thread(key, heading, units, chrome, limits)
+    return messages
+
+
+# --- the header -------------------------------------------------------------------------------
+
+
+def _header(report: Report, chrome: _Chrome, archive: str | None, limits: SlackLimits) -> OutgoingMessage:
+    counts = chrome.counts.format(
+        items=len(report.items), articles=report.articles_count, topics=report.topics_count
+    )
+    lines = [f"*{report.date.isoformat()}*  ·  {escape(counts)}"]
+    if archive:
+        lines.append(link(archive, chrome.read_online))
+    if report.description.strip():
+        lines.append("\n" + split_text(escape(report.description.strip()), 1000, atoms=SLACK_ATOMS)[0])
+    blocks = [
+        _header_block(report.title, limits),
+        _section_block("\n".join(lines)),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(chrome.threads_hint)}]},
+    ]
+    text = escape(f"{report.title} — {report.date.isoformat()}")
+    return OutgoingMessage("header", None, _payload(text, blocks))
+
+
+# --- sections as (key, heading, units) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One item (or insight part, or reading entry) as the mrkdwn of a reply, and its title."""
+
+    title: str
+    mrkdwn: str
+
+
+def _sections(report: Report, labels: Labels) -> list[tuple[str, str, list[_Unit]]]:
+    sections = [
+        (
+            s.key,
+            labels.sections.get(s.key, s.heading),
+            [_item_unit(n, i, labels) for n, i in enumerate(s.items, 1)],
+        )
+        for s in report.sections
+    ]
+    sections.append((INSIGHT_SECTION.key, labels.insight_heading, _insight_units(report, labels)))
+    sections.append((READING_SECTION.key, labels.reading_heading, _reading_units(report, labels)))
+    return sections
+
+
+def _item_unit(number: int, item: Item, labels: Labels) -> _Unit:
+    title = _clip(" ".join(item.title.split()), 300)
+    lines = [f"*{number}. {escape(title)}*", escape(item.summary.strip())]
+    lines += _bullets(labels.details, item.details) + _bullets(labels.use_cases, item.use_cases)
+    if entities := [escape(e) for e in item.entities if e.strip()]:
+        lines.append(f"*{labels.entities}*{labels.colon}{labels.list_separator.join(entities)}")
+    importance = labels.importance_name(item.importance)
+    reason = f" — {escape(item.importance_reason.strip())}" if item.importance_reason.strip() else ""
+    lines.append(f"*{labels.importance}*{labels.colon}{escape(importance)}{reason}")
+    if item.sources:
+        links = " · ".join(link(s.url, s.name) for s in item.sources)
+        lines.append(f"*{labels.sources}*{labels.colon}{links}")
+    if item.follow_up:
+        note = labels.follow_up_text.format(
+            date=f"{item.follow_up.date:%Y/%m/%d}", title=item.follow_up.title
+        )
+        lines.append(f"_{labels.follow_up}{labels.colon}{escape(note)}_")
+    return _Unit(f"{number}. {title}", "\n".join(line for line in lines if line))
+
+
+def _bullets(label: str, texts: Sequence[str]) -> list[str]:
+    lines = [f"• {escape(t.strip())}" for t in texts if t.strip()]
+    return [f"*{label}*", *lines] if lines else []
+
+
+def _insight_units(report: Report, labels: Labels) -> list[_Unit]:
+    insight = report.insight
+    parts = [
+        (labels.trends, insight.trends),
+        (labels.context, insight.context),
+        (labels.outlook, insight.outlook),
+    ]
+    units = [
+        _Unit(name, f"*{name}*\n" + "\n\n".join(escape(p) for p in texts)) for name, texts in parts if texts
+    ]
+    if insight.watchlist:
+        lines = [f"{n}. {escape(entry)}" for n, entry in enumerate(insight.watchlist, 1)]
+        units.append(_Unit(labels.watchlist, f"*{labels.watchlist}*\n" + "\n".join(lines)))
+    return units
+
+
+def _reading_units(report: Report, labels: Labels) -> list[_Unit]:
+    reading = report.reading
+    units = []
+    for entry in reading.articles:
+        note = f" — {escape(entry.note)}" if entry.note.strip() else ""
+        units.append(_Unit(entry.title, f"• {link(entry.url, entry.title)}{note}"))
+    if reading.background:
+        lines = [f"• *{escape(term)}*{labels.colon}{escape(text)}" for term, text in reading.background]
+        units.append(_Unit(labels.reading_background, f"*{labels.reading_background}*\n" + "\n".join(lines)))
+    if reading.keywords:
+        keywords = "  ".join(f"`{escape(k)}`" for k in reading.keywords)
+        units.append(_Unit(labels.reading_keywords, f"*{labels.reading_keywords}*\n{keywords}"))
+    return units
+
+
+# --- a section's parent and its thread ---------------------------------------------------------
+
+
+def _thread(
+    key: str, heading: str, units: list[_Unit], chrome: _Chrome, limits: SlackLimits
+) -> list[OutgoingMessage]:
+    parent_key = f"section:{key}"
+    messages = [OutgoingMessage(parent_key, key, _parent_payload(key, heading, units, chrome, limits))]
+    for number, group in enumerate(_replies(units, limits), 1):
+        titles = "\n".join(escape(title) for title, _ in group)
+        blocks = [_section_block(text) for _, texts in group for text in texts]
+        payload = _payload(_clip_mrkdwn(titles, limits.text_chars), blocks)
+        messages.append(OutgoingMessage(f"{parent_key}/part:{number}", key, payload, parent=parent_key))
+    return messages
+
+
+def _parent_payload(
+    key: str, heading: str, units: list[_Unit], chrome: _Chrome, limits: SlackLimits
+) -> dict[str, Any]:
+    budget = limits.max_chars - 500  # room for the header and the context line
+    lines: list[str] = []
+    for unit in units:
+        line = escape(_clip(unit.title, 300))
+        if sum(len(x) + 1 for x in lines) + len(line) > budget:
+            lines.append(escape(chrome.more.format(count=len(units) - len(lines))))
+            break
+        lines.append(line)
+    texts = split_text("\n".join(lines), limits.section_chars, atoms=SLACK_ATOMS)
+    counted = key not in (INSIGHT_SECTION.key, READING_SECTION.key)
+    hint = escape(chrome.in_thread.format(items=len(units)) if counted else chrome.in_thread_plain)
+    blocks = [_header_block(heading, limits), *map(_section_block, texts)]
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": hint}]})
+    return _payload(escape(f"{heading}: {hint}"), blocks)
+
+
+# (fallback title, block texts) for each unit, then grouped into messages.
+_Piece = tuple[str, list[str]]
+
+
+def _replies(units: list[_Unit], limits: SlackLimits) -> list[list[_Piece]]:
+    pieces: list[_Piece] = []
+    for unit in units:
+        texts = split_text(unit.mrkdwn, limits.section_chars, atoms=SLACK_ATOMS)
+        # An item too big for one message (very rare) travels in consecutive messages.
+        for chunk in pack(texts, lambda group: _fits(len(group), sum(map(len, group)), limits)):
+            pieces.append((unit.title, chunk))
+
+    def fits(group: list[_Piece]) -> bool:
+        texts = [text for _, chunk in group for text in chunk]
+        return _fits(len(texts), sum(map(len, texts)), limits)
+
+    return pack(pieces, fits)
+
+
+def _fits(blocks: int, chars: int, limits: SlackLimits) -> bool:
+    return blocks <= limits.max_blocks and chars <= limits.max_chars
+
+
+# --- Block Kit ---------------------------------------------------------------------------------
+
+
+def _payload(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"text": text, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
+
+
+def _header_block(text: str, limits: SlackLimits) -> dict[str, Any]:
+    # plain_text is not parsed, so it is not escaped; Slack caps a header at 150 characters.
+    plain = _clip(" ".join(text.split()), limits.header_chars)
+    return {"type": "header", "text": {"type": "plain_text", "text": plain, "emoji": True}}
+
+
+def _section_block(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _clip_mrkdwn(text: str, limit: int) -> str:
+    """Like ``_clip``, for escaped text: never cuts an entity or a link."""
+    pieces = split_text(text, limit - 1, atoms=SLACK_ATOMS)
+    return pieces[0] + "…" if len(pieces) > 1 else text

@@ -1,0 +1,330 @@
+"""A fake Slack Web API on 127.0.0.1 (port 0), for the real slack_sdk client to talk to.
+
+It serves ``POST /api/chat.postMessage`` (JSON or form body, ``Authorization: Bearer``), checks
+what Slack checks, and records every message it accepts::
+
+    from fakes.slack_server import SlackServer
+
+    with SlackServer(token="xoxb-test", interval=0.02) as slack:   # 1 msg / 20 ms per channel
+        slack.add_channel("C0123ABCD")
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+        ...
+        slack.messages                   # accepted messages, in order (channel, ts, thread_ts, ...)
+        slack.replies("C0123ABCD", ts)   # a thread's replies, in order
+        slack.remove_bot("C0123ABCD")    # from now on: not_in_channel
+        slack.storm(5, retry_after=0.01) # the next 5 requests get 429 + Retry-After
+        slack.crash_after(10, "close")   # once 10 messages exist: "close" the connection without
+                                         # answering, answer "500", or "hang": hold each request
+                                         # unanswered and unserved until recover()
+        slack.recover()
+        slack.rate_limited               # how many 429s were answered
+        slack.arrivals                   # requests that arrived (held and dropped ones too)
+
+Errors come back as Slack sends them: HTTP 200 with ``{"ok": false, "error": ...}`` (429 for
+rate limits). Checked: the token (``invalid_auth``); the channel (``channel_not_found``,
+``not_in_channel``, ``is_archived``); the per-channel rate (``interval`` seconds between messages,
+a GCRA with ``tolerance`` for network jitter, answered ``ratelimited`` with a Retry-After of the
+seconds left, fractional when ``interval`` is under a second); ``no_text``; ``msg_too_long``
+(text over 40,000); ``invalid_blocks`` (over 50 blocks, a section over 3,000 characters, a header
+over 150 or not plain_text, a context over 10 elements, an unknown block type);
+``msg_blocks_too_long`` (over 12,000 characters of block text in all); ``thread_not_found``
+(a ``thread_ts`` that is not a top-level message of that channel).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl
+
+TEXT_LIMIT = 40_000
+MAX_BLOCKS = 50
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+PAYLOAD_LIMIT = 12_000
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    channel: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    blocks: list[dict[str, Any]]
+    params: dict[str, Any] = field(repr=False)
+
+    def mrkdwn(self) -> str:
+        """All mrkdwn text of the message's blocks, in order (plain_text headers left out:
+        Slack shows those as they are)."""
+        return "\n".join(_block_texts(self.blocks, kind="mrkdwn"))
+
+
+def links(mrkdwn: str) -> list[tuple[str, str]]:
+    """The ``(url, label)`` of every ``<url|label>`` link, entities decoded as Slack shows them."""
+    return [(_unescape(url), _unescape(label)) for url, label in _LINK.findall(mrkdwn)]
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class SlackError(Exception):
+    def __init__(self, error: str, status: int = 200, retry_after: str | None = None) -> None:
+        super().__init__(error)
+        self.error, self.status, self.retry_after = error, status, retry_after
+
+
+class SlackServer:
+    """See the module docstring."""
+
+    def __init__(self, token: str = "xoxb-test", *, interval: float = 1.0, tolerance: float | None = None):
+        self.token = token
+        self.interval = interval
+        self.tolerance = interval * 0.25 if tolerance is None else tolerance
+        self.rate_limited = 0
+        self.requests = 0  # served (not held, not dropped)
+        self.arrivals = 0  # every request that arrived, held and dropped ones too
+        self._channels: dict[str, str] = {}  # id -> "member" | "removed" | "archived"
+        self._messages: list[Message] = []
+        self._next_allowed: dict[str, float] = {}  # GCRA: theoretical arrival time per channel
+        self._storm: tuple[int, str] = (0, "1")
+        self._crash: tuple[int, str] | None = None
+        self._lock = threading.Lock()
+        self.closing = threading.Event()
+        self._recovered = threading.Event()
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._http.slack = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="slack-fake", daemon=True
+        )
+
+    def __enter__(self) -> SlackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.closing.set()
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def api_url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    # What a test arranges
+
+    def add_channel(self, channel: str) -> None:
+        with self._lock:
+            self._channels[channel] = "member"
+
+    def remove_bot(self, channel: str) -> None:
+        with self._lock:
+            self._channels[channel] = "removed"
+
+    def archive(self, channel: str) -> None:
+        with self._lock:
+            self._channels[channel] = "archived"
+
+    def storm(self, count: int, retry_after: float = 0.01) -> None:
+        with self._lock:
+            self._storm = (count, _seconds(retry_after))
+
+    def crash_after(self, count: int, mode: str = "close") -> None:
+        assert mode in ("close", "500", "hang")
+        with self._lock:
+            self._crash = (count, mode)
+            self._recovered.clear()
+
+    def recover(self) -> None:
+        with self._lock:
+            self._crash = None
+            self._recovered.set()
+
+    # What a test reads
+
+    @property
+    def messages(self) -> list[Message]:
+        with self._lock:
+            return list(self._messages)
+
+    def top_level(self, channel: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel and m.thread_ts is None]
+
+    def replies(self, channel: str, ts: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel and m.thread_ts == ts]
+
+    def shape(self) -> list[tuple[str, int | None, str, str]]:
+        """The messages without their ts: (channel, index of the thread parent, text, blocks)."""
+        messages = self.messages
+        index = {(m.channel, m.ts): n for n, m in enumerate(messages)}
+        return [
+            (
+                m.channel,
+                index[(m.channel, m.thread_ts)] if m.thread_ts else None,
+                m.text,
+                json.dumps(m.blocks),
+            )
+            for m in messages
+        ]
+
+    # Serving
+
+    def _crash_mode(self) -> str | None:
+        with self._lock:
+            if self._crash and len(self._messages) >= self._crash[0]:
+                return self._crash[1]
+            return None
+
+    def _post_message(self, auth: str | None, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.requests += 1
+            self._check_storm()
+            if auth != f"Bearer {self.token}" and params.get("token") != self.token:
+                raise SlackError("invalid_auth")
+            channel = str(params.get("channel", ""))
+            self._check_channel(channel)
+            self._check_rate(channel)
+            text, blocks = _checked_content(params)
+            thread_ts = params.get("thread_ts") or None
+            if thread_ts and not any(
+                m.channel == channel and m.ts == thread_ts and m.thread_ts is None for m in self._messages
+            ):
+                raise SlackError("thread_not_found")
+            ts = f"{1_700_000_000 + len(self._messages)}.{len(self._messages):06d}"
+            self._messages.append(Message(channel, ts, thread_ts, text, blocks, params))
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": text, "ts": ts}}
+
+    def _check_storm(self) -> None:
+        count, retry_after = self._storm
+        if count > 0:
+            self._storm = (count - 1, retry_after)
+            self.rate_limited += 1
+            raise SlackError("ratelimited", 429, retry_after)
+
+    def _check_channel(self, channel: str) -> None:
+        state = self._channels.get(channel)
+        if state is None:
+            raise SlackError("channel_not_found")
+        if state == "removed":
+            raise SlackError("not_in_channel")
+        if state == "archived":
+            raise SlackError("is_archived")
+
+    def _check_rate(self, channel: str) -> None:
+        now = time.monotonic()
+        due = self._next_allowed.get(channel, now)
+        if now < due - self.tolerance:
+            self.rate_limited += 1
+            raise SlackError("ratelimited", 429, _seconds(due - self.tolerance - now))
+        self._next_allowed[channel] = max(due, now) + self.interval
+
+
+def _seconds(value: float) -> str:
+    # Slack sends whole seconds; scaled-down tests need fractions (our client accepts both).
+    if value >= 1:
+        return str(math.ceil(value))
+    return f"{max(value, 0.001):.3f}"
+
+
+def _checked_content(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    text = str(params.get("text") or "")
+    blocks = params.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not text and not blocks:
+        raise SlackError("no_text")
+    if len(text) > TEXT_LIMIT:
+        raise SlackError("msg_too_long")
+    if len(blocks) > MAX_BLOCKS:
+        raise SlackError("invalid_blocks")
+    for block in blocks:
+        _check_block(block)
+    if sum(len(t) for t in _block_texts(blocks)) > PAYLOAD_LIMIT:
+        raise SlackError("msg_blocks_too_long")
+    return text, blocks
+
+
+def _check_block(block: dict[str, Any]) -> None:
+    kind = block.get("type")
+    if kind == "section":
+        if len(block.get("text", {}).get("text", "")) > SECTION_LIMIT:
+            raise SlackError("invalid_blocks")
+    elif kind == "header":
+        text = block.get("text", {})
+        if text.get("type") != "plain_text" or len(text.get("text", "")) > HEADER_LIMIT:
+            raise SlackError("invalid_blocks")
+    elif kind == "context":
+        if len(block.get("elements", [])) > 10:
+            raise SlackError("invalid_blocks")
+    elif kind != "divider":
+        raise SlackError("invalid_blocks")
+
+
+def _block_texts(blocks: list[dict[str, Any]], kind: str | None = None) -> list[str]:
+    """The text objects of ``blocks`` (only those of type ``kind`` when given)."""
+    objects = [block["text"] for block in blocks if "text" in block]
+    objects += [element for block in blocks for element in block.get("elements", [])]
+    return [o.get("text", "") for o in objects if kind is None or o.get("type") == kind]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "SlackFake/1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        slack: SlackServer = self.server.slack  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with slack._lock:
+            slack.arrivals += 1
+        mode = slack._crash_mode()
+        if mode == "hang":  # held, never served: recover() lets it go unanswered
+            while not (slack.closing.is_set() or slack._recovered.wait(0.05)):
+                pass
+        if mode in ("close", "hang") or slack.closing.is_set():
+            self.close_connection = True  # no answer at all: a crashed server or a cut connection
+            return
+        if mode == "500":
+            self._answer(500, {"ok": False, "error": "internal_error"})
+            return
+        self._serve(slack, body)
+
+    def _serve(self, slack: SlackServer, body: bytes) -> None:
+        if self.path != "/api/chat.postMessage":
+            self._answer(404, {"ok": False, "error": "unknown_method"})
+            return
+        try:
+            result = slack._post_message(self.headers.get("Authorization"), self._params(body))
+        except SlackError as exc:
+            self._answer(exc.status, {"ok": False, "error": exc.error}, exc.retry_after)
+            return
+        self._answer(200, result)
+
+    def _params(self, body: bytes) -> dict[str, Any]:
+        if "json" in (self.headers.get("Content-Type") or ""):
+            return json.loads(body or b"{}")
+        return dict(parse_qsl(body.decode("utf-8")))
+
+    def _answer(self, status: int, payload: dict[str, Any], retry_after: str | None = None) -> None:
+        data = json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
+        self.end_headers()
+        self.wfile.write(data)

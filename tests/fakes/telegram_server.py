@@ -1,0 +1,554 @@
+"""A fake Telegram Bot API on 127.0.0.1 (port 0) that the real python-telegram-bot talks to.
+
+It answers ``POST /bot<token>/<method>`` with JSON or form bodies (python-telegram-bot sends
+forms whose nested values are JSON strings) for ``getMe``, ``sendMessage`` and ``close``/``logOut``
+(no-ops), and enforces what the real API enforces, with the real error texts::
+
+    from fakes.telegram_server import TelegramServer
+
+    with TelegramServer(time_scale=0.01) as server:    # 1 Telegram second = 10 ms
+        server.add_chat(-1001234, kind="supergroup", forum=True, topics=(45,))
+        bot = Bot(server.token, base_url=server.base_url)
+        ...
+        server.messages                   # every accepted message, in order (see Recorded)
+        server.thread(-1001234, parent_id) # the replies to one message
+        server.kick(-1001234)             # 403 "Forbidden: bot was kicked from the group chat"
+        server.fail_after(5)              # accept 5 more messages, then answer 500 until
+        server.fail_after(None)           # told otherwise (a crash half-way)
+        server.flood(3, retry_after=2)    # the next 3 sends get 429 retry_after=2
+        server.errors                     # (status, description) of every refusal
+
+Checks on ``sendMessage``: the chat exists (``Bad Request: chat not found``) and the bot is in it
+(403); ``parse_mode`` HTML is parsed like Telegram does: only the allowed tags, nested properly,
+attributes as documented, ``&`` only in ``&lt; &gt; &amp; &quot;`` and numeric entities — anything
+else is ``Bad Request: can't parse entities: ...`` with a byte offset; the text after parsing is
+1..4096 UTF-16 code units; a reply's ``message_id`` exists in that chat (``Bad Request: message to
+be replied not found`` unless ``allow_sending_without_reply``); ``message_thread_id`` names a topic
+of that chat (``Bad Request: message thread not found``).
+
+Stricter than Telegram, on purpose: a bare ``&`` is refused (Telegram keeps it as text), and so
+is a message with more than 100 entities (Telegram silently drops the formatting past the 100th,
+which would lose links without anyone noticing).
+
+Rate limits, in Telegram seconds times ``time_scale``; a message over either gets 429 with
+``parameters.retry_after`` (whole Telegram seconds, as the real API):
+
+- per chat, one message per ``per_chat`` second with "short bursts" allowed, as Telegram's FAQ
+  puts it: a token bucket of ``burst`` messages. A client that keeps to one a second never meets
+  it, however its requests jitter on the way; one that sends faster does within a few messages.
+- per group, supergroup or channel, ``group_max`` messages in any ``group_window`` seconds, to
+  within ``tolerance`` real seconds: in one process, GC pauses, the GIL and event-loop wake-ups
+  shift arrivals by milliseconds (measured up to 5 ms, more on a busy machine), which a scaled
+  minute (600 ms at 0.01) must forgive.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, NoReturn
+from urllib.parse import parse_qs, urlsplit
+
+MAX_TEXT = 4096
+MAX_ENTITIES = 100
+BOT = {"id": 7000001, "is_bot": True, "first_name": "AI Daily", "username": "aidaily_test_bot"}
+
+# Tag -> entity type. Attributes are checked in _open_tag.
+_ENTITY_TYPES = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+    "tg-time": "date_time",
+}
+_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s>'\"]+))?)*)\s*>"
+)
+_ATTRIBUTE = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>'\"]+)))?")
+_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot);|#([0-9]{1,7});|#[xX]([0-9a-fA-F]{1,6});)")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+# --- Telegram HTML, parsed independently of the product's own code ----------------------------
+
+
+def units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class _Open:
+    name: str
+    entity: dict[str, Any]
+    start: int  # UTF-16 offset in the parsed text
+
+
+def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram's reading of ``source``: the plain text and its entities (UTF-16 offsets)."""
+    out: list[str] = []
+    length = 0
+    stack: list[_Open] = []
+    entities: list[dict[str, Any]] = []
+    position = 0
+    while position < len(source):
+        char = source[position]
+        if char == "<":
+            position = _tag(source, position, stack, entities, length)
+            continue
+        if char == "&":
+            match = _ENTITY.match(source, position)
+            if not match:
+                _fail(source, position, "Character '&' must be escaped (fake: Telegram would keep it)")
+            char = _decode(match)
+            position = match.end()
+        else:
+            position += 1
+        out.append(char)
+        length += units(char)
+    if stack:
+        reason = f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
+        raise ApiError(400, f"Bad Request: can't parse entities: {reason}")
+    return "".join(out), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+
+
+def _tag(source: str, position: int, stack: list[_Open], entities: list[dict[str, Any]], length: int) -> int:
+    match = _TAG.match(source, position)
+    if not match:
+        _fail(source, position, "Unexpected end of name token")
+    closing, name, attributes = match.group(1) == "/", match.group(2).lower(), match.group(3)
+    if closing:
+        if not stack or stack[-1].name != name:
+            expected = f'"</{stack[-1].name}>"' if stack else "nothing"
+            _fail(source, position, f'Unmatched end tag, expected {expected}, found "</{name}>"')
+        opened = stack.pop()
+        opened.entity.update(offset=opened.start, length=length - opened.start)
+        if opened.entity["length"] > 0:
+            entities.append(opened.entity)
+    else:
+        stack.append(_Open(name, _open_tag(source, position, name, attributes, stack), length))
+    return match.end()
+
+
+def _open_tag(source: str, position: int, name: str, attributes: str, stack: list[_Open]) -> dict[str, Any]:
+    if name not in _ENTITY_TYPES:
+        _fail(source, position, f'Unsupported start tag "{name}"')
+    values = {
+        m.group(1).lower(): html.unescape(next((g for g in m.groups()[1:] if g is not None), ""))
+        for m in _ATTRIBUTE.finditer(attributes)
+    }
+    names = [s.name for s in stack]
+    if any(n in ("code", "pre") for n in names) and not (name == "code" and names[-1:] == ["pre"]):
+        _fail(source, position, f'Tag "{name}" can\'t be inside a "{names[-1]}" entity')
+    if name == "blockquote" and "blockquote" in names:
+        _fail(source, position, "Blockquote entities can't be nested")
+    if name == "a" and "a" in names:
+        _fail(source, position, "Links can't be nested")
+    entity: dict[str, Any] = {"type": _ENTITY_TYPES[name]}
+    if name == "a":
+        if not values.get("href", "").strip():
+            _fail(source, position, 'Tag "a" must have attribute "href"')
+        entity["url"] = values["href"]
+    elif name == "span" and values.get("class") != "tg-spoiler":
+        _fail(source, position, 'Tag "span" must have class "tg-spoiler"')
+    elif name == "blockquote" and "expandable" in values:
+        entity["type"] = "expandable_blockquote"
+    elif name == "tg-emoji" and not values.get("emoji-id", "").isdigit():
+        _fail(source, position, 'Tag "tg-emoji" must have attribute "emoji-id"')
+    return entity
+
+
+def _decode(match: re.Match[str]) -> str:
+    named, decimal, hexadecimal = match.groups()
+    if named:
+        return _NAMED[named]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def _fail(source: str, position: int, reason: str) -> NoReturn:
+    offset = len(source[:position].encode("utf-8"))
+    raise ApiError(400, f"Bad Request: can't parse entities: {reason} at byte offset {offset}")
+
+
+# --- chats, messages, limits ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One accepted message: ``text`` is what users see, ``html`` what the bot sent."""
+
+    chat_id: int
+    message_id: int
+    thread: int | None
+    reply_to: int | None
+    text: str
+    html: str
+    parse_mode: str | None
+    entities: tuple[dict[str, Any], ...]
+    link_preview: dict[str, Any] | None
+    at: float  # time.monotonic() when accepted
+
+    @property
+    def links(self) -> list[str]:
+        return [e["url"] for e in self.entities if e["type"] == "text_link"]
+
+
+@dataclass
+class Chat:
+    id: int
+    kind: str  # private, group, supergroup, channel
+    forum: bool = False
+    topics: set[int] = field(default_factory=set)
+    kicked: bool = False
+    message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    messages: dict[int, Recorded] = field(default_factory=dict)
+    accepted: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    tokens: float = -1.0  # the per-chat bucket; filled on the first message
+    filled_at: float = 0.0
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.kind}
+        if self.kind == "private":
+            data["first_name"] = "Reader"
+        else:
+            data["title"] = f"Chat {self.id}"
+        if self.forum:
+            data["is_forum"] = True
+        return data
+
+
+class TelegramServer:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "123456:TEST-token_for_the_fake",
+        time_scale: float = 1.0,
+        per_chat: float = 1.0,
+        burst: int = 3,
+        group_max: int = 20,
+        group_window: float = 60.0,
+        tolerance: float = 0.05,
+    ) -> None:
+        self.token = token
+        self.scale = time_scale
+        self._per_chat, self._burst = per_chat, burst
+        self._group_max, self._group_window = group_max, group_window
+        self._tolerance = tolerance
+        self._lock = threading.Lock()
+        self._chats: dict[int, Chat] = {}
+        self._messages: list[Recorded] = []
+        self._calls: list[tuple[str, dict[str, Any]]] = []
+        self.errors: list[tuple[int, str]] = []
+        self._fail_after: int | None = None
+        self._flood: list[int] = []
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._http.telegram = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="telegram-fake", daemon=True
+        )
+
+    def __enter__(self) -> TelegramServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def base_url(self) -> str:
+        """What AIDAILY_TELEGRAM_API_URL would be: the token is appended by the client."""
+        host, port = self._http.server_address[:2]
+        return f"http://{host}:{port}/bot"
+
+    # --- set-up -------------------------------------------------------------------------------
+
+    def add_chat(
+        self, chat_id: int, *, kind: str = "supergroup", forum: bool = False, topics: Iterable[int] = ()
+    ) -> None:
+        """A chat the bot is in. Topic ids are reserved as message ids (as in Telegram)."""
+        topics = set(topics)
+        start = max(topics, default=0) + 1
+        with self._lock:
+            self._chats[chat_id] = Chat(chat_id, kind, forum, topics, message_ids=itertools.count(start))
+
+    def kick(self, chat_id: int) -> None:
+        with self._lock:
+            self._chats[chat_id].kicked = True
+
+    def fail_after(self, count: int | None) -> None:
+        """Accept ``count`` more messages, then answer 500 to every send; None heals."""
+        with self._lock:
+            self._fail_after = count
+
+    def flood(self, count: int, retry_after: int = 1) -> None:
+        """The next ``count`` sends get 429 with ``retry_after`` (a flood-control storm)."""
+        with self._lock:
+            self._flood += [retry_after] * count
+
+    # --- what arrived -------------------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[Recorded]:
+        with self._lock:
+            return list(self._messages)
+
+    @property
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every API call received, refused or not: (method, parameters)."""
+        with self._lock:
+            return list(self._calls)
+
+    def in_chat(self, chat_id: int) -> list[Recorded]:
+        return [m for m in self.messages if m.chat_id == chat_id]
+
+    def thread(self, chat_id: int, parent_id: int) -> list[Recorded]:
+        return [m for m in self.in_chat(chat_id) if m.reply_to == parent_id]
+
+    def too_many_requests(self) -> int:
+        return sum(1 for status, _ in self.errors if status == 429)
+
+    # --- the API ------------------------------------------------------------------------------
+
+    def call(self, token: str, method: str, params: dict[str, Any], arrived: float) -> Any:
+        with self._lock:
+            self._calls.append((method, params))
+            try:
+                return self._dispatch(token, method, params, arrived)
+            except ApiError as error:
+                self.errors.append((error.status, error.description))
+                raise
+
+    def _dispatch(self, token: str, method: str, params: dict[str, Any], arrived: float) -> Any:
+        if token != self.token:
+            raise ApiError(401, "Unauthorized")
+        if method == "getMe":
+            return {
+                **BOT,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method in ("close", "logOut", "deleteWebhook"):
+            return True
+        if method == "sendMessage":
+            return self._send_message(params, arrived)
+        raise ApiError(404, "Not Found")
+
+    def _send_message(self, params: dict[str, Any], now: float) -> dict[str, Any]:
+        chat = self._chat(params.get("chat_id"))
+        if self._fail_after is not None and self._fail_after <= 0:
+            raise ApiError(500, "Internal Server Error")
+        if self._flood:
+            raise ApiError(
+                429, f"Too Many Requests: retry after {self._flood[0]}", {"retry_after": self._flood.pop(0)}
+            )
+        text, entities = self._parse(params)
+        thread = self._thread_id(chat, params)
+        reply_to = self._reply_to(chat, params)
+        self._rate_limit(chat, now)
+        message_id = next(chat.message_ids)
+        record = Recorded(
+            chat.id,
+            message_id,
+            thread,
+            reply_to,
+            text,
+            str(params.get("text", "")),
+            params.get("parse_mode"),
+            tuple(entities),
+            params.get("link_preview_options"),
+            now,
+        )
+        chat.messages[message_id] = record
+        chat.accepted.append(now)
+        self._messages.append(record)
+        if self._fail_after is not None:
+            self._fail_after -= 1
+        return self._message_json(chat, record)
+
+    def _chat(self, raw: Any) -> Chat:
+        try:
+            chat = self._chats[int(raw)]
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        if chat.kicked:
+            reason = {
+                "private": "bot was blocked by the user",
+                "channel": "bot is not a member of the channel chat",
+            }
+            raise ApiError(
+                403, "Forbidden: " + reason.get(chat.kind, f"bot was kicked from the {chat.kind} chat")
+            )
+        return chat
+
+    def _parse(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        source = str(params.get("text", ""))
+        mode = params.get("parse_mode")
+        if mode is None:
+            text, entities = source, []
+        elif str(mode).lower() == "html":
+            text, entities = parse_html(source)
+        else:
+            raise ApiError(400, f"Bad Request: fake: parse mode {mode!r} is not implemented")
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if units(text) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        if len(entities) > MAX_ENTITIES:
+            raise ApiError(
+                400, f"Bad Request: fake: {len(entities)} entities; Telegram drops those past {MAX_ENTITIES}"
+            )
+        return text, entities
+
+    def _thread_id(self, chat: Chat, params: dict[str, Any]) -> int | None:
+        thread = params.get("message_thread_id")
+        if thread is None:
+            return None
+        if int(thread) not in chat.topics and int(thread) not in chat.messages:
+            raise ApiError(400, "Bad Request: message thread not found")
+        return int(thread)
+
+    def _reply_to(self, chat: Chat, params: dict[str, Any]) -> int | None:
+        reply = params.get("reply_parameters") or {}
+        message_id = reply.get("message_id", params.get("reply_to_message_id"))
+        if message_id is None:
+            return None
+        if int(message_id) in chat.messages:
+            return int(message_id)
+        if reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply")):
+            return None
+        raise ApiError(400, "Bad Request: message to be replied not found")
+
+    def _rate_limit(self, chat: Chat, now: float) -> None:
+        """429 when this message would break the per-chat or the per-group limit."""
+        interval = self._per_chat * self.scale
+        tokens = self._burst if chat.tokens < 0 else chat.tokens + (now - chat.filled_at) / interval
+        waits = [(1 - min(tokens, self._burst)) * interval]
+        if chat.kind != "private" and len(chat.accepted) >= self._group_max:
+            window = chat.accepted[-self._group_max] + self._group_window * self.scale - now
+            waits.append(window if window > self._tolerance else 0.0)
+        wait = max(waits)
+        if wait > 0:
+            retry_after = max(1, math.ceil(wait / self.scale))
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+        chat.tokens, chat.filled_at = min(tokens, self._burst) - 1, now
+
+    def _message_json(self, chat: Chat, record: Recorded) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": record.message_id,
+            "date": int(time.time()),
+            "chat": chat.json(),
+            "text": record.text,
+        }
+        if record.entities:
+            data["entities"] = list(record.entities)
+        data["sender_chat" if chat.kind == "channel" else "from"] = (
+            chat.json() if chat.kind == "channel" else BOT
+        )
+        if record.thread is not None:
+            data["message_thread_id"] = record.thread
+            data["is_topic_message"] = chat.forum
+        if record.reply_to is not None:
+            parent = chat.messages[record.reply_to]
+            data["reply_to_message"] = {
+                "message_id": parent.message_id,
+                "date": data["date"],
+                "chat": chat.json(),
+                "text": parent.text,
+            }
+        return data
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+_JSON_FIELDS = ("reply_parameters", "link_preview_options", "entities", "reply_markup")
+_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
+
+
+def form_params(body: bytes) -> dict[str, Any]:
+    """A form as python-telegram-bot sends it: nested objects are JSON strings."""
+    params: dict[str, Any] = {
+        k: v[-1] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()
+    }
+    for name in _JSON_FIELDS:
+        if isinstance(params.get(name), str):
+            params[name] = json.loads(params[name])
+    for name, value in params.items():
+        if value in ("true", "false"):
+            params[name] = value == "true"
+    return params
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "TelegramFake/1"
+    # Headers and body leave in two writes; with Nagle on, the second waits ~40 ms for an ACK.
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        # Limits are judged on arrival, as Telegram does, not after this fake's slow parsing.
+        arrived = time.monotonic()
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        match = _PATH.match(urlsplit(self.path).path)
+        if not match:
+            self._answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        content_type = self.headers.get("Content-Type", "")
+        params = json.loads(body or b"{}") if "json" in content_type else form_params(body)
+        server: TelegramServer = self.server.telegram  # type: ignore[attr-defined]
+        try:
+            result = server.call(match["token"], match["method"], params, arrived)
+        except ApiError as error:
+            answer = {"ok": False, "error_code": error.status, "description": error.description}
+            if error.parameters:
+                answer["parameters"] = error.parameters
+            self._answer(error.status, answer)
+            return
+        self._answer(200, {"ok": True, "result": result})
+
+    do_GET = do_POST  # the Bot API accepts both
+
+    def _answer(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
