@@ -25,7 +25,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python bench/build.py
+	$(BIN)/python bench/build.py --llm
+	$(BIN)/python bench/deliver.py
 
 clean:
 	rm -rf $(VENV) out data

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/build.py                  # 300, 3,000 and 30,000 articles
     .venv/bin/python bench/build.py --sizes 300      # one size
+    .venv/bin/python bench/build.py --llm            # and the LLM writer's run (bench/llm.py)
 
 Prints a Markdown table: seconds per stage, end-to-end seconds, peak memory (RSS of the build
 process and of the parse workers), and beside it the time feedparser alone takes to parse the same
@@ -124,6 +125,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=2, help="parse processes (the target machine has 2 cores)"
     )
+    parser.add_argument("--llm", action="store_true", help="also the LLM run of bench/llm.py (300 articles)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -131,6 +133,10 @@ def main() -> None:
         return
     rows = [run_one(int(size), args.workers) for size in args.sizes.split(",")]
     print(table(rows))
+    if args.llm:
+        # The LLM writer against the fake OpenAI-compatible server, 1 s a call (see bench/llm.py).
+        print()
+        subprocess.run([sys.executable, str(ROOT / "bench" / "llm.py")], check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

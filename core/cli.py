@@ -20,13 +20,10 @@ from rich.table import Table
 from core.config import ConfigError, Settings, load_settings, load_sources
 from core.models import Report, SourceConfig
 from core.output import print_build, print_ingest, print_stats, report_json
-from core.pipeline import BuildOptions, BuildResult, IngestResult, build, ingest
 from core.progress import RichObserver
-from core.report.window import report_window
-from core.sources.fetch import make_client
+from core.runs import build_day, ingest_sources
 from core.store.db import StoreError
 from core.store.store import Store
-from core.writers import open_writer
 
 app = typer.Typer(
     add_completion=False,
@@ -76,39 +73,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _ingest(store: Store, settings: Settings, sources, observer) -> IngestResult:
-    async with make_client(settings.user_agent, settings.fetch_timeout) as client:
-        return await ingest(
-            store,
-            sources,
-            client=client,
-            concurrency=settings.fetch_concurrency,
-            max_bytes=settings.fetch_max_bytes,
-            observer=observer,
-        )
-
-
-async def _build(store: Store, settings: Settings, day: date | None, observer) -> BuildResult:
-    now = _now()
-    window = report_window(
-        day, now=now, zone=settings.zone, build_time=settings.build_time, hours=settings.window_hours
-    )
-    options = BuildOptions(
-        language=settings.report_language,
-        timezone=settings.timezone,
-        max_items_per_section=settings.max_items_per_section,
-        write_concurrency=settings.openai_concurrency,
-    )
-    async with open_writer(settings, store) as summarizer:
-        return await build(store, window, summarizer=summarizer, now=now, options=options, observer=observer)
-
-
 @app.command()
 def fetch(source: Annotated[list[str] | None, typer.Option("--source", help="Only this source.")] = None):
     """Fetch the feeds and store new articles."""
     settings = _settings()
     with Store.open(settings.database_url) as store, RichObserver(err) as observer:
-        result = asyncio.run(_ingest(store, settings, _sources(settings, source), observer))
+        result = asyncio.run(ingest_sources(store, settings, _sources(settings, source), observer))
     print_ingest(result, out, err)
 
 
@@ -122,8 +92,8 @@ def build_cmd(
     parsed_day = _parse_day(day)
     with Store.open(settings.database_url) as store, RichObserver(err) as observer:
         if not no_fetch:
-            ingested = asyncio.run(_ingest(store, settings, _sources(settings), observer))
-        result = asyncio.run(_build(store, settings, parsed_day, observer))
+            ingested = asyncio.run(ingest_sources(store, settings, _sources(settings), observer))
+        result = asyncio.run(build_day(store, settings, parsed_day, _now(), observer))
     if not no_fetch:
         print_ingest(ingested, out, err)
     print_build(result, out)

@@ -99,3 +99,24 @@ def test_a_channel_that_cannot_start_leaves_the_others_served(monkeypatch, tmp_p
         slack, telegram = asyncio.run(deliver_channels(store, report, settings, channels, dry_run=True))
     assert telegram.failed and telegram.error == "RuntimeError: no client today"
     assert not slack.failed and slack.results[0].sent == 3
+
+
+def test_deliver_to_telegram_through_the_registry(workdir):
+    from fakes.telegram_server import TelegramServer
+
+    token = "123456:cli-test-token"
+    with Store.open(f"sqlite:///{workdir / 'db.sqlite'}") as store:
+        store.add_subscription(Subscription(Channel.TELEGRAM, "-1001234567890"))
+        store.add_subscription(Subscription(Channel.TELEGRAM, "-1009999999999"))  # the bot was kicked
+    with TelegramServer(token=token) as telegram:
+        telegram.add_chat(-1001234567890)
+        telegram.add_chat(-1009999999999)
+        telegram.kick(-1009999999999)
+        env = env_for(workdir, AIDAILY_TELEGRAM_BOT_TOKEN=token, AIDAILY_TELEGRAM_API_URL=telegram.base_url)
+        done = aidaily("deliver", "--channel", "telegram", cwd=workdir, env=env)
+        assert done.returncode == 1, done.stderr  # the kicked chat failed, the other was served
+        sent = telegram.messages
+        assert len(sent) == 3 and {m.chat_id for m in sent} == {-1001234567890}
+        again = aidaily("deliver", "--channel", "telegram", cwd=workdir, env=env)
+        assert len(telegram.messages) == 3  # a repeated delivery sends nothing twice
+        assert token not in done.stdout + done.stderr + again.stdout + again.stderr

@@ -18,12 +18,9 @@ from core.config import Settings
 from core.demo.server import DemoFeedServer
 from core.models import Channel, Report, Subscription
 from core.output import print_build, print_ingest, write_outputs
-from core.pipeline import BuildOptions, build, ingest
 from core.progress import RichObserver
-from core.report.window import report_window
-from core.sources.fetch import make_client
+from core.runs import build_day, ingest_sources
 from core.store.store import Store
-from core.writers import open_writer
 
 DEMO_DATABASE = Path("data/demo.db")
 #: What the demo subscribes, so a user sees what each channel would receive. Always a dry run:
@@ -52,27 +49,8 @@ def run_demo(settings: Settings, out: Console, err: Console) -> None:
 
 
 async def _run(store: Store, settings: Settings, server: DemoFeedServer, now: datetime, observer):
-    async with make_client(settings.user_agent, settings.fetch_timeout) as client:
-        ingested = await ingest(
-            store,
-            server.sources(),
-            client=client,
-            observer=observer,
-            concurrency=settings.fetch_concurrency,
-            max_bytes=settings.fetch_max_bytes,
-        )
-    window = report_window(
-        None, now=now, zone=settings.zone, build_time=settings.build_time, hours=settings.window_hours
-    )
-    options = BuildOptions(
-        language=settings.report_language,
-        timezone=settings.timezone,
-        max_items_per_section=settings.max_items_per_section,
-        write_concurrency=settings.openai_concurrency,
-    )
-    async with open_writer(settings, store) as writer:
-        result = await build(store, window, summarizer=writer, now=now, options=options, observer=observer)
-    return ingested, result
+    ingested = await ingest_sources(store, settings, server.sources(), observer)
+    return ingested, await build_day(store, settings, None, now, observer)
 
 
 def _demo_database(settings: Settings) -> str:
