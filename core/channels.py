@@ -26,8 +26,11 @@ from core.store import Store
 from delivery.base import Adapter, DeliveryResult, Ledger
 from delivery.dispatch import MemoryLedger, OverlayLedger, deliver_all
 from delivery.dryrun import CallLog
+from delivery.email import DEV_SECRET_KEY, DryRunMailer, EmailAdapter, Links, SmtpMailer
+from delivery.email_render import EmailRenderer
 from delivery.pacing import unpaced
 from delivery.slack import DryRunApi, SlackAdapter, WebApi, make_client, slack_pacer
+from delivery.smtp import SmtpOptions, SmtpSender
 from delivery.telegram import TelegramAdapter
 
 log = logging.getLogger(__name__)
@@ -74,10 +77,50 @@ async def open_telegram(settings: Settings, calls: CallLog | None) -> AsyncItera
         yield adapter
 
 
+@asynccontextmanager
+async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
+    links = archive_url(settings)
+    renderer = EmailRenderer(archive_url=(lambda report: links(report.date)) if links else None)
+    if calls is not None:
+        # A dry run signs its links with a fixed development key unless a real one is set.
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else DEV_SECRET_KEY
+        base = str(settings.public_url) if settings.public_url else "http://127.0.0.1:8000"
+        mailer = DryRunMailer(calls, settings.out_dir)
+        yield EmailAdapter(mailer, renderer, Links(base, secret), from_address=settings.email_from)
+        return
+    if settings.smtp_host is None:
+        raise ValueError("AIDAILY_SMTP_HOST is not set")
+    if settings.secret_key is None or settings.public_url is None:
+        raise ValueError("sending email needs AIDAILY_SECRET_KEY and AIDAILY_PUBLIC_URL (unsubscribe links)")
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    options = SmtpOptions(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=password,
+        rate=settings.smtp_rate,
+        connections=settings.smtp_connections,
+    )
+    link_maker = Links(str(settings.public_url), settings.secret_key.get_secret_value())
+    with Store.open(settings.database_url) as store:
+
+        def bounced(subscription: Subscription, error: str) -> None:
+            if subscription.id is not None:
+                store.set_subscription_status(subscription.id, SubscriptionStatus.BOUNCED)
+            log.warning("%s bounced (%s): marked bounced", subscription.target, error)
+
+        async with SmtpSender(options) as sender:
+            yield EmailAdapter(
+                SmtpMailer(sender), renderer, link_maker, from_address=settings.email_from, on_bounce=bounced
+            )
+
+
 #: The registry: channel -> how to open its adapter, and the setting that holds its token.
 CHANNELS: dict[Channel, Wiring] = {
     Channel.SLACK: Wiring(open_slack, token="slack_bot_token"),
     Channel.TELEGRAM: Wiring(open_telegram, token="telegram_bot_token"),
+    Channel.EMAIL: Wiring(open_email, token="smtp_host"),
 }
 
 

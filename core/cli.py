@@ -42,7 +42,7 @@ class UserError(Exception):
     """A mistake the user can fix; printed as one line."""
 
 
-DateOption = Annotated[str | None, typer.Option("--date", help="Report day, YYYY-MM-DD (default: today).")]
+DateOption = Annotated[str | None, typer.Option("--date", help="Report day, YYYY-MM-DD.")]
 
 
 def _parse_day(text: str | None) -> date | None:
@@ -190,6 +190,25 @@ def import_cmd(
         console.print(outcome.line(), markup=False, highlight=False, soft_wrap=True)
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A follow-up question, e.g. 'more on GPT-5.2'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print {found, answer, items} as JSON.")] = False,
+):
+    """Answer a question from the stored report items, citing them and their sources."""
+    import json
+
+    from bot.answer import ExtractiveAnswerer
+    from bot.answer import ask as answer_question
+    from bot.search import ItemIndex
+
+    with Store.open(_settings().database_url) as store:
+        index = ItemIndex.from_store(store)
+    answer = answer_question(index, ExtractiveAnswerer(), question)
+    shown = json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.text
+    sys.stdout.write(shown + "\n")
 
 
 # Subscriptions and delivery (see delivery/ and core/channels.py)

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password")
     smtp_tls: Literal["none", "starttls", "tls"] = Field("starttls", description="SMTP transport security")
     email_from: str = Field("AI Daily <daily@example.org>", description="From address of the newsletter")
+    smtp_rate: float = Field(0.0, ge=0, description="Messages per second to the SMTP server; 0 = no limit")
+    smtp_connections: int = Field(4, ge=1, le=64, description="SMTP connections kept open and reused")
+    secret_key: SecretStr | None = Field(
+        None, description="Signs unsubscribe and preferences links; required to send email"
+    )
 
     @field_validator("timezone")
     @classmethod

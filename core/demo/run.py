@@ -28,6 +28,7 @@ DEMO_DATABASE = Path("data/demo.db")
 DEMO_SUBSCRIPTIONS = (
     Subscription(Channel.SLACK, "C0DEMOAIDAILY"),
     Subscription(Channel.TELEGRAM, "-1001234567890"),
+    Subscription(Channel.EMAIL, "reader@example.org"),
 )
 
 
@@ -69,5 +70,9 @@ def _preview_deliveries(report: Report, settings: Settings, database_url: str, o
     for run in asyncio.run(preview_channels(report, settings, DEMO_SUBSCRIPTIONS)):
         calls = sum(r.sent for r in run.results)
         out.print(
-            f"Wrote [bold]{run.calls_file}[/]: the {calls} API calls a {run.channel.value} delivery makes."
+            f"Wrote [bold]{run.calls_file}[/]: the {calls} {'call' if calls == 1 else 'calls'} "
+            f"a {run.channel.value.capitalize()} delivery makes."
         )
+        if run.channel == Channel.EMAIL:
+            page = settings.out_dir / f"{report.date.isoformat()}"
+            out.print(f"Wrote [bold]{page}.html[/] and [bold]{page}.txt[/]: the newsletter email.")

@@ -34,6 +34,7 @@ from core.models import (
 )
 from core.store import articles, ledger, reports, sources, subscriptions, topics, writer
 from core.store.db import StoreError, describe, migrate, open_engine, redact
+from core.store.report_items import ReportedItem, reported_items
 
 
 class Store:
@@ -161,6 +162,11 @@ class Store:
         """Article URL -> item id, for articles cited by reports in [before - days, before)."""
         with self._read() as conn:
             return reports.reported_article_urls(conn, before, days)
+
+    def reported_items(self) -> list[ReportedItem]:
+        """Every stored item with its report's date and title, newest report first (for the bot)."""
+        with self._read() as conn:
+            return reported_items(conn)
 
     # The report writer: cached model answers and what each report cost
 
