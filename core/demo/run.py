@@ -70,8 +70,8 @@ def _preview_deliveries(report: Report, settings: Settings, database_url: str, o
     for run in asyncio.run(preview_channels(report, settings, DEMO_SUBSCRIPTIONS)):
         calls = sum(r.sent for r in run.results)
         out.print(
-            f"Wrote [bold]{run.calls_file}[/]: the {calls} {'call' if calls == 1 else 'calls'} "
-            f"a {run.channel.value.capitalize()} delivery makes."
+            f"Wrote [bold]{run.calls_file}[/]: what a delivery to {run.channel.value.capitalize()} "
+            f"sends ({calls} {'call' if calls == 1 else 'calls'})."
         )
         if run.channel == Channel.EMAIL:
             page = settings.out_dir / f"{report.date.isoformat()}"
