@@ -13,8 +13,9 @@ Only this module and the CLI read delivery settings; adapters get plain values.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -167,9 +168,11 @@ async def deliver_channels(
 async def _deliver(
     store: Store, report: Report, settings: Settings, channel: Channel, dry_run: bool
 ) -> ChannelRun:
-    subscriptions = store.subscriptions(channel, SubscriptionStatus.CONFIRMED)
-    if not subscriptions:
+    subscriptions = store.iter_subscriptions(channel, SubscriptionStatus.CONFIRMED)
+    first = next(subscriptions, None)
+    if first is None:
         return ChannelRun(channel)
+    subscriptions = itertools.chain([first], subscriptions)
     reason = "--dry-run" if dry_run else _missing_token(settings, CHANNELS[channel])
     ledger: Ledger = OverlayLedger(store.ledger) if reason else store.ledger
     return await _run(report, settings, channel, subscriptions, ledger, reason)
@@ -191,7 +194,7 @@ async def _run(
     report: Report,
     settings: Settings,
     channel: Channel,
-    subscriptions: Sequence[Subscription],
+    subscriptions: Iterable[Subscription],
     ledger: Ledger,
     dry_run_reason: str | None,
 ) -> ChannelRun:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -95,24 +95,36 @@ async def _send_one(
 async def deliver_all(
     adapter: Adapter,
     report: Report,
-    subscriptions: Sequence[Subscription],
+    subscriptions: Iterable[Subscription],
     ledger: Ledger,
     *,
     concurrency: int = 4,
 ) -> list[DeliveryResult]:
-    """``deliver`` to each subscription, ``concurrency`` at a time; results in the same order."""
-    gate = asyncio.Semaphore(concurrency)
+    """``deliver`` to each subscription, ``concurrency`` at a time; results in the same order.
 
-    async def one(subscription: Subscription) -> DeliveryResult:
-        async with gate:
-            try:
-                return await deliver(adapter, report, subscription, ledger)
-            except Exception as exc:  # planning or the ledger failed: this subscription only
-                # In the result, for the caller to show; the traceback only when debugging.
-                log.debug("delivery to %s failed", subscription.target, exc_info=True)
-                return DeliveryResult(subscription, planned=0, error=f"{type(exc).__name__}: {exc}")
+    ``subscriptions`` is consumed lazily by ``concurrency`` workers, so a paged iterator over a
+    long list is never held in memory whole, and only ``concurrency`` deliveries exist at once.
+    """
+    pending = enumerate(subscriptions)
+    results: dict[int, DeliveryResult] = {}
 
-    return list(await asyncio.gather(*(one(s) for s in subscriptions)))
+    async def worker() -> None:
+        for index, subscription in pending:  # shared: each subscription goes to one worker
+            results[index] = await _deliver_one(adapter, report, subscription, ledger)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    return [results[i] for i in range(len(results))]
+
+
+async def _deliver_one(
+    adapter: Adapter, report: Report, subscription: Subscription, ledger: Ledger
+) -> DeliveryResult:
+    try:
+        return await deliver(adapter, report, subscription, ledger)
+    except Exception as exc:  # planning or the ledger failed: this subscription only
+        # In the result, for the caller to show; the traceback only when debugging.
+        log.debug("delivery to %s failed", subscription.target, exc_info=True)
+        return DeliveryResult(subscription, planned=0, error=f"{type(exc).__name__}: {exc}")
 
 
 def _check_order(plan: Sequence[OutgoingMessage]) -> None:

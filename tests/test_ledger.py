@@ -184,3 +184,32 @@ def test_a_memory_ledger_needs_no_store():
     sub = Subscription(Channel.TELEGRAM, "-100123")
     assert _run(deliver(adapter, _report(), sub, ledger)).complete
     assert _run(deliver(adapter, _report(), sub, ledger)).already_sent == 6
+
+
+def test_deliver_all_pulls_lazily_and_keeps_the_order():
+    from fakes.reports import synthetic_report
+
+    running, most = 0, 0
+
+    class Recorder:
+        channel = "email"
+
+        def plan(self, report, subscription):
+            return [OutgoingMessage("email", None, {})]
+
+        async def send(self, message, subscription, parent_id):
+            nonlocal running, most
+            running += 1
+            most = max(most, running)
+            await asyncio.sleep(0.001)
+            running -= 1
+            return f"<{subscription.address}>"
+
+    def subscriptions():
+        for n in range(20):
+            yield Subscription(Channel.EMAIL, f"r{n}@example.org", id=n + 1)
+
+    report = synthetic_report({"research": 1}, extras=False)
+    results = asyncio.run(deliver_all(Recorder(), report, subscriptions(), MemoryLedger(), concurrency=3))
+    assert [r.subscription.address for r in results] == [f"r{n}@example.org" for n in range(20)]
+    assert all(r.complete for r in results) and most <= 3

@@ -133,3 +133,14 @@ def test_cli_add_list_remove(tmp_path):
 def test_cli_mistakes_are_one_line(tmp_path, args, fragment):
     env = {"AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
     assert_one_line_error(aidaily("subscriptions", *args, cwd=tmp_path, env=env), fragment)
+
+
+def test_paged_iteration_reads_every_matching_subscription_once_in_order(store):
+    for n in range(23):
+        status = SubscriptionStatus.CONFIRMED if n % 3 else SubscriptionStatus.PENDING
+        store.add_subscription(Subscription(Channel.EMAIL, f"reader{n}@example.org", status=status))
+    store.add_subscription(Subscription(Channel.SLACK, "C0PAGED"))
+    expected = store.subscriptions(Channel.EMAIL, SubscriptionStatus.CONFIRMED)
+    paged = list(store.iter_subscriptions(Channel.EMAIL, SubscriptionStatus.CONFIRMED, page=4))
+    assert paged == expected and len(paged) == 15
+    assert list(store.iter_subscriptions(page=5)) == store.subscriptions()

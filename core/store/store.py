@@ -204,6 +204,19 @@ class Store:
         with self._read() as conn:
             return subscriptions.list_subscriptions(conn, channel, status)
 
+    def iter_subscriptions(
+        self, channel: Channel | None = None, status: SubscriptionStatus | None = None, *, page: int = 500
+    ) -> Iterator[Subscription]:
+        """Like ``subscriptions`` but read a page at a time: memory stays flat however long the list."""
+        after = 0
+        while True:
+            with self._read() as conn:
+                batch = subscriptions.list_subscriptions(conn, channel, status, after_id=after, limit=page)
+            yield from batch
+            if len(batch) < page:
+                return
+            after = batch[-1].id or after
+
     def get_subscription(self, id_: int) -> Subscription | None:
         with self._read() as conn:
             return subscriptions.get_subscription(conn, id_)

@@ -58,14 +58,22 @@ def get_subscription(conn: Connection, id_: int) -> Subscription | None:
 
 
 def list_subscriptions(
-    conn: Connection, channel: Channel | None = None, status: SubscriptionStatus | None = None
+    conn: Connection,
+    channel: Channel | None = None,
+    status: SubscriptionStatus | None = None,
+    *,
+    after_id: int = 0,
+    limit: int | None = None,
 ) -> list[Subscription]:
-    """Subscriptions in the order they were added, optionally of one channel or status."""
-    query = select(SubscriptionRow).order_by(SubscriptionRow.id)
+    """Subscriptions in the order they were added, optionally of one channel or status; a page of
+    ``limit`` with ids above ``after_id`` (keyset paging, so a long list is never read at once)."""
+    query = select(SubscriptionRow).where(SubscriptionRow.id > after_id).order_by(SubscriptionRow.id)
     if channel is not None:
         query = query.where(SubscriptionRow.channel == channel.value)
     if status is not None:
         query = query.where(SubscriptionRow.status == status.value)
+    if limit is not None:
+        query = query.limit(limit)
     return [_from_row(row) for row in conn.execute(query).mappings()]
 
 
