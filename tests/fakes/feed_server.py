@@ -34,8 +34,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
+
+from fakes.loopback import LoopbackServer
 
 _CHUNK = 64 * 1024
 
@@ -58,7 +59,7 @@ class Request:
     headers: dict[str, str]  # names lowercased
 
 
-class FeedServer:
+class FeedServer(LoopbackServer):
     """See the module docstring."""
 
     def __init__(self) -> None:
@@ -67,30 +68,12 @@ class FeedServer:
         self._lock = threading.Lock()
         self._in_flight = 0
         self.max_in_flight = 0
-        self.closing = threading.Event()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler, name="feed-server")
         self._http.feeds = self  # type: ignore[attr-defined]
-        # A short poll interval: shutdown waits for it, and tests start and stop many servers.
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="feed-server", daemon=True
-        )
-
-    def __enter__(self) -> FeedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.closing.set()  # wakes handlers sleeping on a delay
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join(timeout=5)
 
     @property
     def base_url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     def url(self, path: str) -> str:
         return self.base_url + path

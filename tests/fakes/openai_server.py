@@ -38,9 +38,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.loopback import LoopbackServer
 
 INVENTED_ENTITY = "Zyphra Quantum-9"
 INVENTED_FIGURE = "$7.3 billion"
@@ -130,7 +131,7 @@ class ChatRequest:
         return next((m["content"] for m in self.messages if m.get("role") == "user"), "")
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     """See the module docstring."""
 
     def __init__(
@@ -145,32 +146,13 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._in_flight = 0
         self.max_in_flight = 0
-        self.closing = threading.Event()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._http.daemon_threads = True
-        self._http.request_queue_size = 128
+        super().__init__(_Handler, name="fake-openai")
         self._http.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
-        )
-
-    def __enter__(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.closing.set()
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join(timeout=5)
 
     @property
     def base_url(self) -> str:
         """The URL to give the SDK as ``base_url`` (with ``/v1``)."""
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.origin}/v1"
 
     def push(self, *faults: Fault) -> None:
         """Faults for the next requests, one each, in order."""

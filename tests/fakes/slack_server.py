@@ -39,10 +39,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
+
+from fakes.loopback import LoopbackServer
 
 TEXT_LIMIT = 40_000
 MAX_BLOCKS = 50
@@ -82,7 +83,7 @@ class SlackError(Exception):
         self.error, self.status, self.retry_after = error, status, retry_after
 
 
-class SlackServer:
+class SlackServer(LoopbackServer):
     """See the module docstring."""
 
     def __init__(self, token: str = "xoxb-test", *, interval: float = 1.0, tolerance: float | None = None):
@@ -98,30 +99,13 @@ class SlackServer:
         self._storm: tuple[int, str] = (0, "1")
         self._crash: tuple[int, str] | None = None
         self._lock = threading.Lock()
-        self.closing = threading.Event()
         self._recovered = threading.Event()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler, name="slack-fake")
         self._http.slack = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="slack-fake", daemon=True
-        )
-
-    def __enter__(self) -> SlackServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.closing.set()
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join(timeout=5)
 
     @property
     def api_url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}/api/"
+        return f"{self.origin}/api/"
 
     # What a test arranges
 

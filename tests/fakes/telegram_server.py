@@ -54,10 +54,11 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.loopback import LoopbackServer
 
 MAX_TEXT = 4096
 MAX_ENTITIES = 100
@@ -245,7 +246,7 @@ class Chat:
         return data
 
 
-class TelegramServer:
+class TelegramServer(LoopbackServer):
     """See the module docstring."""
 
     def __init__(
@@ -271,28 +272,13 @@ class TelegramServer:
         self.errors: list[tuple[int, str]] = []
         self._fail_after: int | None = None
         self._flood: list[int] = []
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler, name="telegram-fake")
         self._http.telegram = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="telegram-fake", daemon=True
-        )
-
-    def __enter__(self) -> TelegramServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join(timeout=5)
 
     @property
     def base_url(self) -> str:
         """What AIDAILY_TELEGRAM_API_URL would be: the token is appended by the client."""
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}/bot"
+        return f"{self.origin}/bot"
 
     # --- set-up -------------------------------------------------------------------------------
 
