@@ -128,8 +128,15 @@ def _header(report: Report, chrome: _Chrome, archive: str | None, limits: SlackL
         _section_block("\n".join(lines)),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(chrome.threads_hint)}]},
     ]
-    text = escape(f"{report.title} — {report.date.isoformat()}")
-    return OutgoingMessage("header", None, _payload(text, blocks))
+    return OutgoingMessage("header", None, _payload(escape(_dated_title(report)), blocks))
+
+
+def _dated_title(report: Report) -> str:
+    """The notification text: the title, with the date unless the title already carries it."""
+    day = report.date
+    if day.isoformat() in report.title or day.strftime("%Y/%m/%d") in report.title:
+        return report.title
+    return f"{report.title} — {day.isoformat()}"
 
 
 # --- sections as (key, heading, units) ---------------------------------------------------------
