@@ -74,10 +74,21 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, description="Slack request signing secret")
     slack_app_token: SecretStr | None = Field(None, description="xapp- token for Socket Mode")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base")
+    slack_mode: Literal["socket", "http"] = Field(
+        "socket", description="How the Slack bot receives events: Socket Mode or HTTP (/slack/events)"
+    )
+    slack_client_id: str | None = Field(None, description="Slack app client id, for OAuth installs")
+    slack_client_secret: SecretStr | None = Field(None, description="Slack app client secret, for OAuth")
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(None, description="Bot token from BotFather")
     telegram_api_url: str = Field("https://api.telegram.org/bot", description="Bot API base")
+    telegram_mode: Literal["polling", "webhook"] = Field(
+        "polling", description="How the Telegram bot receives updates"
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, description="Secret token Telegram sends with each webhook update"
+    )
 
     # Email
     smtp_host: str | None = Field(None, description="SMTP server; email written to out/ if unset")
@@ -91,6 +102,18 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Signs unsubscribe and preferences links; required to send email"
     )
+    dkim_private_key_file: Path | None = Field(
+        None, description="PEM RSA key; set, the newsletter is DKIM-signed"
+    )
+    dkim_selector: str = Field("aidaily", description="DKIM selector (the DNS name <selector>._domainkey)")
+
+    # The web app
+    web_host: str = Field("127.0.0.1", description="Address the web app listens on")
+    web_port: int = Field(8000, ge=1, le=65535, description="Port the web app listens on")
+    confirm_hours: int = Field(
+        48, ge=1, le=720, description="Hours a subscription confirmation link stays valid"
+    )
+    subscribe_limit: int = Field(5, ge=1, description="Subscribe requests one client may make per hour")
 
     @field_validator("timezone")
     @classmethod
