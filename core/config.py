@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     # Store and files
     database_url: str = Field("sqlite:///data/aidaily.db", description="SQLAlchemy URL of the store")
     out_dir: Path = Field(Path("out"), description="Where demo and dry-run output is written")
+    cache_dir: Path = Field(Path("data/cache"), description="Rebuildable caches (the bot's search index)")
     sources_file: Path | None = Field(None, description="TOML file of [[sources]]; built-in list if unset")
 
     # The report
