@@ -4,12 +4,19 @@
     .venv/bin/python bench/ask.py --postgres postgresql+psycopg://postgres@127.0.0.1/test
     AIDAILY_TEST_POSTGRES_URL=... .venv/bin/python bench/ask.py      # SQLite and PostgreSQL
 
-Reports are written straight through ``Store.save_report`` (no pipeline, no Markdown). Each
-backend runs in a fresh process: load every item from the store, build the in-memory index
-(``bot.search.ItemIndex``), then time ``search`` (retrieval) and ``ask`` (retrieval plus the
-extractive answer, no LLM) over a mix of English, Chinese, variant-spelling and no-answer
-questions. Prints a Markdown table: load and build seconds, p50/p95/max latency, peak Python
-heap while loading and indexing (tracemalloc) and the process's peak RSS. Goal: p95 < 50 ms, < 500 MB.
+Reports are written straight through ``Store.save_report`` (no pipeline, no Markdown), each item
+with ``--articles`` stored articles behind it (English titles and summaries), which the index
+reads too. Each backend runs in a fresh process: load every item and its articles' text from
+the store, build the in-memory index (``bot.search.ItemIndex``), then time ``search``
+(retrieval) and ``ask`` (retrieval plus the extractive answer, no LLM) over a mix of English,
+Chinese, variant-spelling and no-answer questions. Prints a Markdown table: load and build
+seconds, p50/p95/max latency, peak Python heap while loading and indexing (tracemalloc) and the
+process's peak RSS. Goal: p95 < 50 ms, < 500 MB.
+
+A second table is the cached index (``bot.index_cache.IndexCache``) as ``aidaily ask`` uses it:
+a cold ``current()`` (fingerprint, load, build, save to the cache directory), then, in another
+fresh process as the next CLI call would be, ``current()`` loading the saved file, the latency
+of questions on the loaded index, the file's size and that process's peak RSS.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -35,8 +43,20 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.answer import ExtractiveAnswerer, ask  # noqa: E402
+from bot.index_cache import FILE_NAME, IndexCache  # noqa: E402
 from bot.search import ItemIndex  # noqa: E402
-from core.models import ITEM_SECTIONS, Importance, Insight, Item, Reading, Report, Section, SourceLink  # noqa: E402
+from core.models import (  # noqa: E402
+    ITEM_SECTIONS,
+    Article,
+    Importance,
+    Insight,
+    Item,
+    Reading,
+    Report,
+    Section,
+    SourceKind,
+    SourceLink,
+)
 from core.store import Store  # noqa: E402
 from core.store.db import open_engine  # noqa: E402
 
@@ -79,6 +99,7 @@ QUESTIONS = (
     "台積電法說會",
     "比特币减半",
     "Samsung Galaxy foldable phone",
+    "hexapod warehouse robot",  # an article's wording
     "",
     "x" * 10_000,
 )
@@ -145,10 +166,49 @@ def _item(rng: random.Random, day: date, n: int) -> Item:
     )
 
 
-def fill(url: str, days: int, per_day: int) -> float:
+ARTICLE_WORDS = str.split(
+    "announced released startup researchers benchmark customers pricing preview developers agents "
+    "hexapod warehouse robot datacenter inference chips partnership lawsuit regulators open-source "
+    "multimodal video speech translation coding assistant enterprise cloud funding round valuation"
+)
+
+
+def with_articles(report: Report, per_item: int, seed: int) -> tuple[Report, list[Article]]:
+    """The report with ``per_item`` articles behind each item (their URLs on the item)."""
+    rng = random.Random(seed)
+    moment = report.generated_at
+    articles, sections = [], []
+    for section in report.sections:
+        items = []
+        for n, item in enumerate(section.items):
+            urls = [f"https://news.example/{report.date}/{section.key}/{n}/{a}" for a in range(per_item)]
+            articles += [_article(rng, url, item, moment) for url in urls]
+            items.append(Item(**{**_fields(item), "article_urls": tuple(urls)}))
+        sections.append(Section(section.key, section.heading, tuple(items)))
+    return Report(
+        **{**{f: getattr(report, f) for f in Report.__slots__}, "sections": tuple(sections)}
+    ), articles
+
+
+def _article(rng: random.Random, url: str, item: Item, moment: datetime) -> Article:
+    words = " ".join(rng.sample(ARTICLE_WORDS, 12))
+    return Article(
+        source="TechCrunch",
+        source_kind=SourceKind.NEWS,
+        url=url,
+        title=f"{item.entities[0]} {' '.join(rng.sample(ARTICLE_WORDS, 5))}",
+        summary=f"{words}. {item.entities[1]} {' '.join(rng.sample(ARTICLE_WORDS, 20))}.",
+        published=moment - timedelta(hours=2),
+        fetched_at=moment - timedelta(hours=1),
+    )
+
+
+def fill(url: str, days: int, per_day: int, per_item: int) -> float:
     started = time.perf_counter()
     with Store.open(url) as store:
-        for report in synthetic_reports(days, per_day):
+        for n, report in enumerate(synthetic_reports(days, per_day)):
+            report, articles = with_articles(report, per_item, seed=n)
+            store.add_articles(articles)
             store.save_report(report, "")
     return time.perf_counter() - started
 
@@ -158,20 +218,8 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(backend: str, url: str, rounds: int) -> dict:
-    """Load, build and query in this (fresh) process."""
-    with Store.open(url) as store:
-        started = time.perf_counter()
-        items = store.reported_items()
-        loaded = time.perf_counter()
-        index = ItemIndex(items)
-        built = time.perf_counter()
-        # Once more under tracemalloc (which slows it down) for the peak heap of load and build.
-        del items, index
-        tracemalloc.start()
-        index = ItemIndex(store.reported_items())
-        heap = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+def latencies(index: ItemIndex, rounds: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``search`` and of ``ask`` (extractive), every question ``rounds`` times."""
     answerer = ExtractiveAnswerer()
     search_ms, ask_ms = [], []
     for _ in range(rounds):
@@ -183,11 +231,33 @@ def measure(backend: str, url: str, rounds: int) -> dict:
             t2 = time.perf_counter()
             search_ms.append((t1 - t0) * 1000)
             ask_ms.append((t2 - t1) * 1000)
+    return search_ms, ask_ms
+
+
+def measure(backend: str, url: str, rounds: int, cache_dir: str) -> dict:
+    """Load, build and query in this (fresh) process; then build once more into the cache."""
+    with Store.open(url) as store:
+        started = time.perf_counter()
+        items, articles = store.reported_items(), store.item_article_texts()
+        loaded = time.perf_counter()
+        index = ItemIndex(items, articles)
+        built = time.perf_counter()
+        # Once more under tracemalloc (which slows it down) for the peak heap of load and build.
+        del items, articles, index
+        tracemalloc.start()
+        index = ItemIndex.from_store(store)
+        heap = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        cold_start = time.perf_counter()
+        IndexCache(store, Path(cache_dir)).current()
+        cold = time.perf_counter() - cold_start
+    search_ms, ask_ms = latencies(index, rounds)
     return {
         "backend": backend,
         "items": len(index),
         "load_s": loaded - started,
         "build_s": built - loaded,
+        "cold_s": cold,
         "search": search_ms,
         "ask": ask_ms,
         "heap_mb": heap / 2**20,
@@ -195,18 +265,46 @@ def measure(backend: str, url: str, rounds: int) -> dict:
     }
 
 
-def _child(backend: str, url: str, rounds: int, queue: multiprocessing.Queue) -> None:
-    queue.put(measure(backend, url, rounds))
+def measure_cached(backend: str, url: str, rounds: int, cache_dir: str) -> dict:
+    """What the next ``aidaily ask`` costs: load the saved index, then answer."""
+    with Store.open(url) as store:
+        started = time.perf_counter()
+        index = IndexCache(store, Path(cache_dir)).current()
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(100):
+            store.items_fingerprint()
+        fingerprint_ms = (time.perf_counter() - started) * 10
+    search_ms, _ = latencies(index, rounds)
+    return {
+        "backend": backend,
+        "cache_load_s": loaded,
+        "fingerprint_ms": fingerprint_ms,
+        "cached_search": search_ms,
+        "file_mb": (Path(cache_dir) / FILE_NAME).stat().st_size / 2**20,
+        "cached_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
-def in_fresh_process(backend: str, url: str, rounds: int) -> dict:
+def _child(task: Callable[..., dict], args: tuple, queue: multiprocessing.Queue) -> None:
+    queue.put(task(*args))
+
+
+def in_fresh_process(task: Callable[..., dict], *args: object) -> dict:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_child, args=(backend, url, rounds, queue))
+    process = context.Process(target=_child, args=(task, args, queue))
     process.start()
     row = queue.get()
     process.join()
     return row
+
+
+def run_backend(backend: str, url: str, filled: float, rounds: int) -> dict:
+    """Both fresh processes for one filled database: build and query, then load from the cache."""
+    with tempfile.TemporaryDirectory() as cache_dir:
+        row = in_fresh_process(measure, backend, url, rounds, cache_dir)
+        return row | in_fresh_process(measure_cached, backend, url, rounds, cache_dir) | {"fill_s": filled}
 
 
 def table(rows: list[dict]) -> str:
@@ -222,6 +320,22 @@ def table(rows: list[dict]) -> str:
             f"| {statistics.median(s):.2f} | {percentile(s, 0.95):.2f} | {max(s):.2f} "
             f"| {statistics.median(a):.2f} | {percentile(a, 0.95):.2f} "
             f"| {r['heap_mb']:.0f} | {r['rss_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def cache_table(rows: list[dict]) -> str:
+    lines = [
+        "| backend | cold current() s | cache file MB | load from cache s | fingerprint ms "
+        "| search p50 ms after load | search p95 ms after load | peak RSS MB after load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        s = r["cached_search"]
+        lines.append(
+            f"| {r['backend']} | {r['cold_s']:.2f} | {r['file_mb']:.0f} | {r['cache_load_s']:.2f} "
+            f"| {r['fingerprint_ms']:.2f} | {statistics.median(s):.2f} | {percentile(s, 0.95):.2f} "
+            f"| {r['cached_rss_mb']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -245,23 +359,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--per-day", type=int, default=60)
+    parser.add_argument("--articles", type=int, default=3, help="stored articles behind each item")
     parser.add_argument("--rounds", type=int, default=20, help="times each question is asked")
     parser.add_argument("--postgres", default=os.environ.get("AIDAILY_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        filled = fill(url, args.days, args.per_day)
-        rows.append(in_fresh_process("SQLite", url, args.rounds) | {"fill_s": filled})
+        filled = fill(url, args.days, args.per_day, args.articles)
+        rows.append(run_backend("SQLite", url, filled, args.rounds))
     if args.postgres:
         url, schema = postgres_schema(args.postgres)
         try:
-            filled = fill(url, args.days, args.per_day)
-            rows.append(in_fresh_process("PostgreSQL", url, args.rounds) | {"fill_s": filled})
+            filled = fill(url, args.days, args.per_day, args.articles)
+            rows.append(run_backend("PostgreSQL", url, filled, args.rounds))
         finally:
             drop_schema(args.postgres, schema)
-    print(f"{args.days} reports x {args.per_day} items; {len(QUESTIONS)} questions x {args.rounds} rounds\n")
+    print(
+        f"{args.days} reports x {args.per_day} items, {args.articles} articles each; "
+        f"{len(QUESTIONS)} questions x {args.rounds} rounds\n"
+    )
     print(table(rows))
+    print()
+    print(cache_table(rows))
 
 
 if __name__ == "__main__":

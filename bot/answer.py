@@ -5,16 +5,21 @@
 (title, date, section, summary, details, use cases, sources) and names the report(s) they come
 from, with labels in the language of the question (zh-TW for a Chinese question, English
 otherwise). Stored text is only ever quoted, never interpreted: an item that says "ignore
-previous instructions" is shown like any other text. An LLM-written answer is a later
-``Answerer`` over the same ``SearchResult``.
+previous instructions" is shown like any other text. ``bot.llm_answer.LLMAnswerer`` writes
+answers with a model over the same ``SearchResult`` and falls back to this one.
+
+The bots pass ``prefer`` (items of the digest a question was asked under score higher; see
+``bot.search.ItemIndex.search``) and, for a reply with no topic of its own ("more", "詳細"),
+``fallback_items``: the items of the message replied to, shown by ``answer_items``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.search import MAX_QUESTION_CHARS, SearchIndex, SearchResult
+from bot.search import MAX_QUESTION_CHARS, Hit, Preference, SearchIndex, SearchResult, question_groups
 from core.models import SECTION_BY_KEY
 from core.store.report_items import ReportedItem
 from core.text import has_cjk, shorten
@@ -92,17 +97,37 @@ def language_of(question: str) -> str:
     return "zh" if has_cjk(question) else "en"
 
 
-def ask(index: SearchIndex, answerer: Answerer, question: str, limit: int = 5) -> Answer:
-    """Answer ``question`` from the stored items; an empty question gets a prompt to ask one."""
+def ask(
+    index: SearchIndex,
+    answerer: Answerer,
+    question: str,
+    limit: int = 5,
+    *,
+    prefer: Preference | None = None,
+    fallback_items: Sequence[ReportedItem] = (),
+) -> Answer:
+    """Answer ``question`` from the stored items; an empty question gets a prompt to ask one.
+
+    ``prefer`` boosts items (see ``SearchIndex.search``). ``fallback_items`` answer a question
+    with nothing to search for ("", "more?", "詳細"): the items of the message it replies to.
+    """
     labels = _LABELS[language_of(question)]
+    if fallback_items and not question_groups(question):
+        return answer_items(answerer, fallback_items, question)
     if not question.strip():
         return Answer(False, labels["empty"])
-    answer = answerer.answer(index.search(question, limit))
+    answer = answerer.answer(index.search(question, limit, prefer))
     if len(question) > MAX_QUESTION_CHARS:
         return Answer(
             answer.found, f"{answer.text}\n\n{labels['long'].format(limit=MAX_QUESTION_CHARS)}", answer.items
         )
     return answer
+
+
+def answer_items(answerer: Answerer, items: Sequence[ReportedItem], question: str = "") -> Answer:
+    """An answer about the given items, in their order, as if a search had found them."""
+    hits = tuple(Hit(found, 1.0, 1.0) for found in items)
+    return answerer.answer(SearchResult(question[:MAX_QUESTION_CHARS], (), hits))
 
 
 class ExtractiveAnswerer:
@@ -111,22 +136,40 @@ class ExtractiveAnswerer:
     def answer(self, result: SearchResult) -> Answer:
         labels = _LABELS[language_of(result.question)]
         if not result.found:
-            question = shorten(" ".join(result.question.split()), 80)
-            return Answer(False, labels["none"].format(question=question))
+            return not_found(result.question)
         hits = result.hits
         top = hits[0].score
         full = [hits[0].found] + [h.found for h in hits[1:FULL_ITEMS] if h.score >= top * CLOSE_SCORE]
         rest = [h.found for h in hits if h.found not in full]
-        parts = [_reports_line(full, labels), *(_item_text(found, labels) for found in full)]
+        parts = [reports_line(full, result.question), *(_item_text(found, labels) for found in full)]
         if rest:
             parts.append(_also(rest, labels))
         return Answer(True, "\n\n".join(parts), tuple(h.found for h in hits))
 
 
-def _reports_line(shown: list[ReportedItem], labels: dict[str, str]) -> str:
+def not_found(question: str) -> Answer:
+    """The honest answer when no stored item covers ``question``."""
+    shown = shorten(" ".join(question.split()), 80)
+    return Answer(False, _LABELS[language_of(question)]["none"].format(question=shown))
+
+
+def reports_line(shown: Sequence[ReportedItem], question: str) -> str:
+    """The line naming the report(s) an answer comes from, in the question's language."""
+    labels = _LABELS[language_of(question)]
     reports = dict.fromkeys((found.date, found.report_title) for found in shown)
     named = [labels["report"].format(date=day.isoformat(), title=title) for day, title in reports]
     return labels["from"].format(reports="; ".join(named))
+
+
+def cited_sources(cited: Sequence[tuple[int, ReportedItem]], question: str) -> str:
+    """The sources of an answer: each cited item by its number, title and date, with its links."""
+    labels = _LABELS[language_of(question)]
+    lines = [f"{labels['sources']}:"]
+    for number, found in cited:
+        links = [f"{s.name} {s.url}" for s in found.item.sources if s.valid]
+        lines.append(f"[{number}] {found.item.title} ({found.date.isoformat()})")
+        lines += [f"    {link}" for link in links]
+    return "\n".join(lines)
 
 
 def _item_text(found: ReportedItem, labels: dict[str, str]) -> str:

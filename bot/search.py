@@ -4,17 +4,28 @@ Why in process rather than SQLite FTS5 or PostgreSQL full text: the matching rul
 folding of case, width, dashes and quotes; Simplified and Traditional Chinese folded to one
 script with OpenCC; CJK bigrams; versioned names such as GPT-5.2 written "gpt 5.2") are applied
 once, in Python, to the index and to the question alike, so SQLite and PostgreSQL give the same
-answers and the schema needs no search tables. Postings are numpy arrays of precomputed BM25
-contributions: a year of reports (365 x 60 items) loads and builds in about 6 seconds, takes
-under 100 MB, and answers with a p95 of a few milliseconds (bench/ask.py). A long-running bot
-builds it once and again when a new report is stored; ``aidaily ask`` builds it per call.
+answers and the schema needs no search tables. Postings are flat numpy arrays of precomputed
+BM25 contributions: a year of reports (365 x 60 items) builds in seconds and answers with a p95
+of a few milliseconds (bench/ask.py). ``bot.index_cache.IndexCache`` keeps a built index and
+saves it to disk, so neither a long-running bot nor ``aidaily ask`` builds it more than needed.
+
+What is indexed: each item's title, entities, summary, details and use cases, and source names,
+weighted in that order, and, weighted lowest, the titles and summary openings of the articles
+the item was written from (``Store.item_article_texts``; imported reports have none), so a
+question in an article's own words finds its item.
+
+The question: boilerplate ("tell me more about", "跟…相關的更多") and English stopwords are
+stripped, a possessive "'s" dropped, a plural also matches its singular ("apps" finds "app"),
+and a generic news word no item contains ("tool", "small") is ignored. A few English news words
+and Chinese company names carry their other-language form as an alternative.
 
 The index knows when it has nothing: a hit must cover at least ``MIN_COVERAGE`` of the
 question's weight (the IDF of its terms; a term no item contains weighs in full when it looks
 like a name, less when it is a lowercase word or a Chinese bigram, which the reports may say
 otherwise), so a question about a topic no report covers returns ``found=False`` rather than
-the nearest unrelated item. A few English news words and Chinese company names carry their
-other-language form as an alternative. Ties go to the newer report.
+the nearest unrelated item. Ties go to the newer report. ``prefer`` (the bots: items of the
+digest a question was asked under) multiplies the score and the coverage of items that matched
+at least one term; it never makes an item that matched nothing a hit.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -32,11 +43,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from core.report import lexicon
 from core.store.report_items import ReportedItem
 from core.text import fold, tokens
 
 # Field weights: a term in the title or the entities says more than one in the details.
 _TITLE, _ENTITIES, _SUMMARY, _BODY, _SOURCES = 3.0, 2.5, 1.0, 0.5, 0.5
+# The articles behind an item: their wording finds the item, but weighs less than the item's own.
+_ARTICLES = 0.3
 _K1, _B = 1.2, 0.75
 #: A hit must cover at least this share of the question's term weight.
 MIN_COVERAGE = 0.55
@@ -178,6 +192,7 @@ _ALIASES = {
 _COMMON_WORD_SHARE = 0.4
 _NAMED = re.compile(r"[A-Z][A-Za-z0-9]*|[A-Za-z]*\d[A-Za-z0-9.]*")
 _PUNCTUATION = re.compile(r"[?？!！,，。、:：;；()（）\[\]【】「」『』\"']+")
+_POSSESSIVE = re.compile(r"(?<=[a-z0-9])'s\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +217,15 @@ class SearchResult:
         return bool(self.hits)
 
 
+#: How much to prefer an item (>= 1.0; 1.0 is no preference): the bots prefer the items of the
+#: digest a question was asked under.
+Preference = Callable[[ReportedItem], float]
+
+
 class SearchIndex(Protocol):
     """The seam the answerer and the bots search through."""
 
-    def search(self, question: str, limit: int = 5) -> SearchResult: ...
+    def search(self, question: str, limit: int = 5, prefer: Preference | None = None) -> SearchResult: ...
 
 
 @cache
@@ -253,21 +273,31 @@ def question_groups(question: str) -> list[tuple[str, ...]]:
     """The terms of a question, boilerplate stripped, in order; each with its alternatives
     (the Chinese the reports use for an English word), any of which matches."""
     text = normalize(question[:MAX_QUESTION_CHARS])
-    text = _PUNCTUATION.sub(" ", _ZH_PATTERN.sub(" ", text))
+    text = _PUNCTUATION.sub(" ", _ZH_PATTERN.sub(" ", _POSSESSIVE.sub("", text)))
     aliases = {}
     for name, english in _ALIASES.items():
         if name in text:
             text = text.replace(name, f" {english} ")
             aliases[english] = (english, *tokens(name))
-    words = [w for w in tokens(text) if w not in _EN_BOILERPLATE]
-    groups = {term: aliases.get(term, (term,)) for term in _expand([*words, *_joined(words)])}
+    words = [w for w in tokens(text) if w not in _EN_BOILERPLATE and w not in lexicon.STOPWORDS]
+    groups = {term: aliases.get(term, _inflected(term)) for term in _expand([*words, *_joined(words)])}
     for word in words:
         if word in _SYNONYMS:
             groups[word] = (word, *tokens(normalize(_SYNONYMS[word])))
     return list(groups.values())
 
 
-def _fields(found: ReportedItem) -> list[tuple[float, str]]:
+def _generic(term: str) -> bool:
+    return lexicon.stem(term) in lexicon.GENERIC
+
+
+def _inflected(term: str) -> tuple[str, ...]:
+    """A term and its stem, which also matches: "apps" finds "app", "trucks" "truck"."""
+    stem = lexicon.stem(term)
+    return (term, stem) if stem != term else (term,)
+
+
+def _fields(found: ReportedItem, articles: str) -> list[tuple[float, str]]:
     item = found.item
     return [
         (_TITLE, item.title),
@@ -275,62 +305,105 @@ def _fields(found: ReportedItem) -> list[tuple[float, str]]:
         (_SUMMARY, item.summary),
         (_BODY, " ".join((*item.details, *item.use_cases))),
         (_SOURCES, " ".join(s.name for s in item.sources)),
+        (_ARTICLES, articles),
     ]
 
 
-class ItemIndex:
-    """BM25 (with weighted fields) over folded terms of every stored item.
+def _weigh(found: ReportedItem, articles: str) -> dict[str, float]:
+    """An item's terms with their field-weighted counts."""
+    tf: dict[str, float] = defaultdict(float)
+    for weight, text in _fields(found, articles):
+        for term in text_terms(text):
+            tf[term] += weight
+    return tf
 
-    Postings are numpy arrays (item numbers and their precomputed BM25 contribution), so a
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IndexState:
+    """Everything a built index holds, as plain values and flat arrays (what ``bot.index_cache``
+    saves and loads). Term ``n``'s postings are ``docs[offsets[n]:offsets[n + 1]]`` (item numbers)
+    with ``values`` at the same places (their precomputed BM25 contributions)."""
+
+    items: Sequence[ReportedItem]  # a tuple, or items decoded when first read (bot.index_cache)
+    days: np.ndarray  # int64, each item's report date as an ordinal: recency breaks ties
+    terms: tuple[str, ...]
+    offsets: np.ndarray  # int64, len(terms) + 1
+    docs: np.ndarray  # int32
+    values: np.ndarray  # float32
+    idf: np.ndarray  # float64, one per term
+    unseen_idf: float
+
+
+def build_state(items: Sequence[ReportedItem], articles: Mapping[int, str] | None = None) -> IndexState:
+    """Weigh every item's fields (and its articles' text, by item id) into BM25 postings."""
+    articles = articles or {}
+    docs: dict[str, array[int]] = defaultdict(lambda: array("i"))
+    tfs: dict[str, array[float]] = defaultdict(lambda: array("f"))
+    lengths = np.zeros(len(items), dtype=np.float32)
+    for doc, found in enumerate(items):
+        weighted = _weigh(found, articles.get(found.id, ""))
+        lengths[doc] = sum(weighted.values())
+        for term, count in weighted.items():
+            docs[term].append(doc)
+            tfs[term].append(count)
+    terms = tuple(docs)
+    frequency = np.array([len(docs[t]) for t in terms], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(frequency))).astype(np.int64)
+    at = np.concatenate([np.frombuffer(docs[t], dtype=np.int32) for t in terms] or [np.zeros(0, np.int32)])
+    tf = np.concatenate([np.frombuffer(tfs[t], dtype=np.float32) for t in terms] or [np.zeros(0, np.float32)])
+    n = len(items)
+    idf = np.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
+    norms = 1 - _B + _B * lengths / (float(lengths.mean()) if n else 1.0)
+    values = (np.repeat(idf, frequency) * tf * (_K1 + 1) / (tf + _K1 * norms[at])).astype(np.float32)
+    days = np.array([found.date.toordinal() for found in items], dtype=np.int64)
+    unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+    return IndexState(tuple(items), days, terms, offsets, at, values, idf, unseen_idf)
+
+
+class ItemIndex:
+    """BM25 (with weighted fields) over folded terms of every stored item and its articles.
+
+    Postings are flat numpy arrays (item numbers and their precomputed BM25 contribution), so a
     question costs a few vector additions over the items however common its terms are.
     """
 
-    def __init__(self, items: Sequence[ReportedItem]) -> None:
-        self._items = list(items)
-        docs: dict[str, array[int]] = defaultdict(lambda: array("i"))
-        tfs: dict[str, array[float]] = defaultdict(lambda: array("f"))
-        lengths = np.zeros(len(self._items), dtype=np.float32)
-        for doc, found in enumerate(self._items):
-            weighted = self._weigh(found)
-            lengths[doc] = sum(weighted.values())
-            for term, count in weighted.items():
-                docs[term].append(doc)
-                tfs[term].append(count)
-        self._idf: dict[str, float] = {}
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._build(docs, tfs, lengths)
-        # Recency breaks ties: the newer report's item first.
-        self._recency = np.array([found.date.toordinal() for found in self._items], dtype=np.int64)
+    def __init__(self, items: Sequence[ReportedItem], articles: Mapping[int, str] | None = None) -> None:
+        self._use(build_state(items, articles))
+
+    @classmethod
+    def from_state(cls, state: IndexState) -> ItemIndex:
+        """An index over a state built before (``state()``), without weighing anything again."""
+        index = cls.__new__(cls)
+        index._use(state)
+        return index
 
     @classmethod
     def from_store(cls, store: Any) -> ItemIndex:
-        """An index of every item a ``Store`` holds."""
-        return cls(store.reported_items())
+        """An index of every item a ``Store`` holds, with the text of the articles behind them."""
+        return cls(store.reported_items(), store.item_article_texts())
+
+    def _use(self, state: IndexState) -> None:
+        self._state = state
+        self._items = state.items
+        self._term_ids = {term: n for n, term in enumerate(state.terms)}
+        self._recency = state.days
+
+    def state(self) -> IndexState:
+        return self._state
 
     def __len__(self) -> int:
         return len(self._items)
 
-    @staticmethod
-    def _weigh(found: ReportedItem) -> dict[str, float]:
-        tf: dict[str, float] = defaultdict(float)
-        for weight, text in _fields(found):
-            for term in text_terms(text):
-                tf[term] += weight
-        return tf
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        n = self._term_ids.get(term)
+        if n is None:
+            return None
+        start, end = self._state.offsets[n], self._state.offsets[n + 1]
+        return self._state.docs[start:end], self._state.values[start:end]
 
-    def _build(self, docs: dict[str, array[int]], tfs: dict[str, array[float]], lengths: np.ndarray) -> None:
-        n = len(lengths)
-        norms = 1 - _B + _B * lengths / (float(lengths.mean()) if n else 1.0)
-        for term, where in docs.items():
-            at = np.frombuffer(where, dtype=np.int32)
-            tf = np.frombuffer(tfs[term], dtype=np.float32)
-            idf = math.log(1 + (n - len(at) + 0.5) / (len(at) + 0.5))
-            self._idf[term] = idf
-            self._postings[term] = (at, (idf * tf * (_K1 + 1) / (tf + _K1 * norms[at])).astype(np.float32))
-        self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
-
-    def search(self, question: str, limit: int = 5) -> SearchResult:
-        groups = question_groups(question)
+    def search(self, question: str, limit: int = 5, prefer: Preference | None = None) -> SearchResult:
+        # A generic news word ("tool", "small") that no item has says nothing about a story.
+        groups = [g for g in question_groups(question) if self._known(g) or not _generic(g[0])]
         cut = question[:MAX_QUESTION_CHARS]
         named = {fold(word) for word in _NAMED.findall(unicodedata.normalize("NFKC", cut))}
         weights = [self._weight(group, named) for group in groups]
@@ -340,24 +413,39 @@ class ItemIndex:
         for group, weight in zip(groups, weights, strict=True):
             matched = np.zeros(len(self._items), dtype=bool)
             for term in group:
-                if term in self._postings:
-                    at, values = self._postings[term]
+                postings = self._postings(term)
+                if postings is not None:
+                    at, values = postings
                     scores[at] += values  # an item appears once in a term's postings
                     matched[at] = True
             covered[matched] += weight / total
+        if prefer is not None:
+            self._boost(scores, covered, prefer)
         terms = tuple(term for group in groups for term in group)
         return SearchResult(question, terms, self._best(scores, covered, limit))
 
+    def _boost(self, scores: np.ndarray, covered: np.ndarray, prefer: Preference) -> None:
+        """Raise the score and the coverage of preferred items, but only of items that matched a
+        term: a boost makes a weak match of a preferred item count, never an item that matched
+        nothing."""
+        matched = np.flatnonzero(covered > 0)
+        boosts = np.array([max(1.0, float(prefer(self._items[d]))) for d in matched], dtype=np.float32)
+        scores[matched] *= boosts
+        covered[matched] = np.minimum(covered[matched] * boosts, 1.0)
+
+    def _known(self, group: tuple[str, ...]) -> bool:
+        return any(term in self._term_ids for term in group)
+
     def _weight(self, group: tuple[str, ...], named: set[str]) -> float:
         """A term's share of the question: its IDF, or for a term no item has, a guess."""
-        known = [self._idf[term] for term in group if term in self._idf]
+        known = [float(self._state.idf[self._term_ids[t]]) for t in group if t in self._term_ids]
         if known:
             return max(known)
         # An unknown lowercase word is likely common English the reports say in Chinese, and an
         # unknown Chinese bigram likely spans two words; an unknown name weighs in full.
         term = group[0]
         common = term.isalpha() and term not in named and (not term.isascii() or len(term) > 1)
-        return self._unseen_idf * (_COMMON_WORD_SHARE if common else 1.0)
+        return self._state.unseen_idf * (_COMMON_WORD_SHARE if common else 1.0)
 
     def _best(self, scores: np.ndarray, covered: np.ndarray, limit: int) -> tuple[Hit, ...]:
         passing = np.flatnonzero(covered >= MIN_COVERAGE - 1e-6)

@@ -19,13 +19,16 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from email.utils import parseaddr
 from pathlib import Path
+from typing import ClassVar
 
 from core.config import Settings
 from core.models import Channel, Report, Subscription, SubscriptionStatus
 from core.store import Store
 from delivery.base import Adapter, DeliveryResult, Ledger
 from delivery.dispatch import MemoryLedger, OverlayLedger, deliver_all
+from delivery.dkim import DkimSigner
 from delivery.dryrun import CallLog
 from delivery.email import DEV_SECRET_KEY, DryRunMailer, EmailAdapter, Links, SmtpMailer
 from delivery.email_render import EmailRenderer
@@ -78,16 +81,27 @@ async def open_telegram(settings: Settings, calls: CallLog | None) -> AsyncItera
         yield adapter
 
 
+def dkim_signer(settings: Settings) -> DkimSigner | None:
+    """The DKIM signer for ``AIDAILY_EMAIL_FROM``'s domain, if a key is set (``DkimKeyError`` if bad)."""
+    if settings.dkim_private_key_file is None:
+        return None
+    domain = parseaddr(settings.email_from)[1].rpartition("@")[2]
+    key_file, selector = settings.dkim_private_key_file, settings.dkim_selector
+    return DkimSigner.from_file(key_file, selector=selector, domain=domain)
+
+
 @asynccontextmanager
 async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
     links = archive_url(settings)
     renderer = EmailRenderer(archive_url=(lambda report: links(report.date)) if links else None)
+    signer = dkim_signer(settings)  # a dry run signs too: a bad key shows before the real run
     if calls is not None:
         # A dry run signs its links with a fixed development key unless a real one is set.
         secret = settings.secret_key.get_secret_value() if settings.secret_key else DEV_SECRET_KEY
         base = str(settings.public_url) if settings.public_url else "http://127.0.0.1:8000"
         mailer = DryRunMailer(calls, settings.out_dir)
-        yield EmailAdapter(mailer, renderer, Links(base, secret), from_address=settings.email_from)
+        links_maker = Links(base, secret)
+        yield EmailAdapter(mailer, renderer, links_maker, from_address=settings.email_from, signer=signer)
         return
     if settings.smtp_host is None:
         raise ValueError("AIDAILY_SMTP_HOST is not set")
@@ -113,7 +127,12 @@ async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator
 
         async with SmtpSender(options) as sender:
             yield EmailAdapter(
-                SmtpMailer(sender), renderer, link_maker, from_address=settings.email_from, on_bounce=bounced
+                SmtpMailer(sender),
+                renderer,
+                link_maker,
+                from_address=settings.email_from,
+                on_bounce=bounced,
+                signer=signer,
             )
 
 
@@ -143,19 +162,52 @@ def _registered() -> str:
     return ", ".join(c.value for c in CHANNELS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
+class Totals:
+    """Counts over every subscription of a channel's run."""
+
+    subscriptions: int = 0
+    planned: int = 0
+    sent: int = 0
+    already_sent: int = 0
+    incomplete: int = 0
+
+    def add(self, result: DeliveryResult) -> None:
+        self.subscriptions += 1
+        self.planned += result.planned
+        self.sent += result.sent
+        self.already_sent += result.already_sent
+        self.incomplete += not result.complete
+
+
+@dataclass(slots=True)
 class ChannelRun:
-    """One channel's share of ``aidaily deliver``."""
+    """One channel's share of ``aidaily deliver``.
+
+    ``totals`` counts every subscription; ``results`` keeps the first ``SHOWN`` results and every
+    incomplete one up to ``SHOWN_FAILURES``, so a run to a hundred thousand addresses holds a
+    few hundred results, not all of them.
+    """
 
     channel: Channel
     results: list[DeliveryResult] = field(default_factory=list)
     dry_run_reason: str | None = None  # "--dry-run" or "AIDAILY_..._TOKEN is not set"
     calls_file: Path | None = None
     error: str | None = None  # the channel could not be served at all (its adapter failed to open)
+    totals: Totals = field(default_factory=Totals)
+
+    SHOWN: ClassVar[int] = 50
+    SHOWN_FAILURES: ClassVar[int] = 200
 
     @property
     def failed(self) -> bool:
-        return self.error is not None or any(not r.complete for r in self.results)
+        return self.error is not None or self.totals.incomplete > 0
+
+    def add(self, result: DeliveryResult) -> None:
+        self.totals.add(result)
+        shown = len(self.results)
+        if shown < self.SHOWN or (not result.complete and shown < self.SHOWN + self.SHOWN_FAILURES):
+            self.results.append(result)
 
 
 async def deliver_channels(
@@ -203,11 +255,12 @@ async def _run(
         with ExitStack() as stack:
             calls = stack.enter_context(CallLog(path)) if path else None
             async with CHANNELS[channel].open(settings, calls) as adapter:
-                results = await deliver_all(adapter, report, subscriptions, ledger)
+                run = ChannelRun(channel, [], dry_run_reason, path)
+                await deliver_all(adapter, report, subscriptions, ledger, on_result=run.add)
     except Exception as exc:  # one channel failing to start must not stop the others
         log.debug("delivery to %s could not start", channel.value, exc_info=True)
         return ChannelRun(channel, [], dry_run_reason, path, error=f"{type(exc).__name__}: {exc}")
-    return ChannelRun(channel, results, dry_run_reason, path)
+    return run
 
 
 def _missing_token(settings: Settings, wiring: Wiring) -> str | None:

@@ -200,15 +200,64 @@ def ask(
     """Answer a question from the stored report items, citing them and their sources."""
     import json
 
-    from bot.answer import ExtractiveAnswerer
     from bot.answer import ask as answer_question
-    from bot.search import ItemIndex
+    from core.bots import open_answerer, open_index
 
-    with Store.open(_settings().database_url) as store:
-        index = ItemIndex.from_store(store)
-    answer = answer_question(index, ExtractiveAnswerer(), question)
+    settings = _settings()
+    with Store.open(settings.database_url) as store:
+        index = open_index(settings, store).current()
+        answer = answer_question(index, open_answerer(settings, store), question)
     shown = json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.text
     sys.stdout.write(shown + "\n")
+
+
+@app.command()
+def web():
+    """Serve the subscription pages (sign-up with double opt-in, preferences, one-click
+    unsubscribe) on AIDAILY_WEB_HOST:AIDAILY_WEB_PORT until interrupted."""
+    from web.serve import run_web
+
+    run_web(_settings())
+
+
+bot_app = typer.Typer(no_args_is_help=True, help="Run the follow-up chat bot.")
+app.add_typer(bot_app, name="bot")
+
+
+@bot_app.command("slack")
+def bot_slack():
+    """Answer mentions, DMs, digest threads and /aidaily in Slack (Socket Mode, or HTTP with
+    AIDAILY_SLACK_MODE=http) until interrupted."""
+    from bot.slack_bot import run_slack_bot
+    from core.bots import open_conversation, slack_bot_options
+
+    settings = _settings()
+    with Store.open(settings.database_url) as store:
+        try:
+            run_slack_bot(open_conversation(settings, store), **slack_bot_options(settings, store))
+        except ValueError as exc:  # a missing token or secret for the chosen mode
+            raise UserError(str(exc)) from None
+
+
+@bot_app.command("telegram")
+def bot_telegram():
+    """Answer commands, questions and replies to digest messages in Telegram (long polling)
+    until interrupted; webhook mode runs under `aidaily serve`."""
+    from bot.telegram_bot import TelegramBotError, run_telegram_bot
+    from core.bots import open_conversation
+
+    settings = _settings()
+    if settings.telegram_bot_token is None:
+        raise UserError("the Telegram bot needs AIDAILY_TELEGRAM_BOT_TOKEN (from @BotFather)")
+    if settings.telegram_mode == "webhook":
+        raise UserError("AIDAILY_TELEGRAM_MODE=webhook runs under `aidaily serve`; use polling here")
+    token = settings.telegram_bot_token.get_secret_value()
+    with Store.open(settings.database_url) as store:
+        conversation = open_conversation(settings, store)
+        try:
+            run_telegram_bot(token, conversation, base_url=settings.telegram_api_url)
+        except TelegramBotError as exc:
+            raise UserError(str(exc)) from None
 
 
 # Subscriptions and delivery (see delivery/ and core/channels.py)

@@ -34,7 +34,7 @@ def runs_report(runs: list[ChannelRun]) -> list[RenderableType]:
         if run.error:
             shown.append(f"[red]{run.channel.value}: could not start[/]: {escape(run.error)}")
             continue
-        if not run.results:
+        if not run.totals.subscriptions:
             shown.append(f"{run.channel.value}: no confirmed subscriptions")
             continue
         if run.dry_run_reason:
@@ -46,8 +46,21 @@ def runs_report(runs: list[ChannelRun]) -> list[RenderableType]:
             table.add_row(
                 r.subscription.target, str(r.planned), str(r.sent), str(r.already_sent), _outcome(r)
             )
+        hidden = run.totals.subscriptions - len(run.results)
+        if hidden:
+            failing = run.totals.incomplete - sum(not r.complete for r in run.results)
+            more = f", {failing:,} of them incomplete" if failing else ""
+            table.caption = f"and {hidden:,} more subscriptions{more}"
+        shown.append(_totals_line(run))
         shown.append(table)
     return shown
+
+
+def _totals_line(run: ChannelRun) -> str:
+    t = run.totals
+    line = f"{run.channel.value}: {t.subscriptions:,} subscriptions, {t.sent:,} messages sent now"
+    line += f", {t.already_sent:,} sent before"
+    return line + (f", [red]{t.incomplete:,} incomplete[/]" if t.incomplete else "")
 
 
 def _outcome(result: DeliveryResult) -> str:

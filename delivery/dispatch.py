@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -99,18 +99,25 @@ async def deliver_all(
     ledger: Ledger,
     *,
     concurrency: int = 4,
+    on_result: Callable[[DeliveryResult], None] | None = None,
 ) -> list[DeliveryResult]:
     """``deliver`` to each subscription, ``concurrency`` at a time; results in the same order.
 
     ``subscriptions`` is consumed lazily by ``concurrency`` workers, so a paged iterator over a
     long list is never held in memory whole, and only ``concurrency`` deliveries exist at once.
+    With ``on_result``, each result is handed to it as it comes and none is kept (the list
+    returned is empty): memory then stays flat however long the list.
     """
     pending = enumerate(subscriptions)
     results: dict[int, DeliveryResult] = {}
 
     async def worker() -> None:
         for index, subscription in pending:  # shared: each subscription goes to one worker
-            results[index] = await _deliver_one(adapter, report, subscription, ledger)
+            result = await _deliver_one(adapter, report, subscription, ledger)
+            if on_result is None:
+                results[index] = result
+            else:
+                on_result(result)
 
     await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
     return [results[i] for i in range(len(results))]

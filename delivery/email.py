@@ -7,8 +7,10 @@ Setup
    ``tls`` for implicit TLS on 465; ``none`` only for a relay on the same machine),
    ``AIDAILY_SMTP_USERNAME`` / ``AIDAILY_SMTP_PASSWORD`` when it wants a login.
 2. ``AIDAILY_EMAIL_FROM`` (``AI Daily <daily@your.domain>``): the domain should have SPF, DKIM and
-   DMARC set up, or Gmail and Yahoo will file the newsletter as spam (DKIM signing is not built
-   in yet: let the relay sign). Its address also takes ``mailto:`` unsubscribe requests.
+   DMARC set up, or Gmail and Yahoo will file the newsletter as spam: set
+   ``AIDAILY_DKIM_PRIVATE_KEY_FILE`` (and ``AIDAILY_DKIM_SELECTOR``) to sign each message
+   (``delivery.dkim`` says how), or let the relay sign. Its address also takes ``mailto:``
+   unsubscribe requests.
 3. ``AIDAILY_PUBLIC_URL``: where the web app answers ``/unsubscribe`` and ``/preferences``.
    ``AIDAILY_SECRET_KEY``: a long random string (``python -c "import secrets;
    print(secrets.token_urlsafe(32))"``) that signs the links; changing it breaks the links in
@@ -27,7 +29,8 @@ first and the HTML (``delivery.email_render``, compiled once per report variant)
 encoded once per variant and joined with each recipient's links (``delivery.email_mime``); From, To,
 Subject (the report title), Date, Message-ID (the platform id kept by the ledger), and
 ``List-Unsubscribe`` (the signed https one-click URL and a mailto) with
-``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058). Only ``confirmed``
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058); with a ``DkimSigner``, a
+``DKIM-Signature`` over those headers and the body, per recipient. Only ``confirmed``
 subscriptions receive mail; the adapter refuses any other status as a last guard.
 
 Failures
@@ -52,6 +55,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from core.models import Report, Subscription, SubscriptionStatus
 from delivery.base import DeliveryError, OutgoingMessage
+from delivery.dkim import DkimSigner
 from delivery.dryrun import CallLog
 from delivery.email_render import CompiledEmail, EmailRenderer
 from delivery.smtp import SmtpBounce, SmtpError, SmtpSender
@@ -158,6 +162,7 @@ class EmailAdapter:
         *,
         from_address: str,
         on_bounce: Callable[[Subscription, str], None] | None = None,
+        signer: DkimSigner | None = None,
     ) -> None:
         self.mailer = mailer
         self.renderer = renderer
@@ -168,6 +173,7 @@ class EmailAdapter:
             raise ValueError(f"AIDAILY_EMAIL_FROM {from_address!r} has no address")
         self.domain = self.envelope_from.rpartition("@")[2]
         self.on_bounce = on_bounce
+        self.signer = signer  # None: unsigned (the relay may sign)
 
     def plan(self, report: Report, subscription: Subscription) -> list[OutgoingMessage]:
         compiled = self.renderer.for_subscription(report, subscription.sections, subscription.language)
@@ -206,6 +212,8 @@ class EmailAdapter:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
         data = compiled.message_bytes(headers, values)
+        if self.signer is not None:
+            data = self.signer.sign(data)
         return Envelope(self.envelope_from, subscription.address, data, headers, compiled, values)
 
 

@@ -57,6 +57,7 @@ class MimeTemplate:
             f"Subject: {self.subject}",
             "MIME-Version: 1.0",
             f'Content-Type: multipart/alternative; boundary="{self.boundary}"',
+            "",  # the empty line that ends the header (without it DKIM verifiers reject the message)
             "",
         ]
         body = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_cli import aidaily
 
-from bot.answer import Answer, ExtractiveAnswerer, ask
+from bot.answer import Answer, ExtractiveAnswerer, answer_items, ask
 from bot.search import ItemIndex
 from core.models import Item, SourceLink
 from core.store.report_items import ReportedItem
@@ -143,3 +143,28 @@ def test_the_answerer_is_a_seam(index):
 
     reply = ask(index, Counting(), "more on GPT-5.2")
     assert reply.text == "1 item(s)" and reply.items == (GPT,)
+
+
+@pytest.mark.parametrize("question", ["", "more?", "詳細", "tell me more"])
+def test_a_bare_follow_up_shows_the_items_of_the_message(index, question):
+    reply = ask(index, ExtractiveAnswerer(), question, fallback_items=[EVIL])
+    assert reply.found and reply.items == (EVIL,) and "Acme 模型發布" in reply.text
+
+
+def test_a_follow_up_with_a_topic_searches_despite_fallback_items(index):
+    reply = ask(index, ExtractiveAnswerer(), "more on GPT-5.2", fallback_items=[EVIL])
+    assert reply.items == (GPT,)
+    reply = ask(index, ExtractiveAnswerer(), "Apple Vision Pro", fallback_items=[EVIL])
+    assert not reply.found  # the message's items are not passed off as an answer
+
+
+def test_answer_items_shows_the_given_items_in_order():
+    reply = answer_items(ExtractiveAnswerer(), [EVIL, GPT], "詳細")
+    assert reply.items == (EVIL, GPT) and "出自 AI Daily 報告" in reply.text
+
+
+def test_ask_passes_the_preference_to_the_search(index):
+    acme = lambda found: 3.0 if found is EVIL else 1.0  # noqa: E731
+    assert not answer(index, "Acme Zyphra").found
+    reply = ask(index, ExtractiveAnswerer(), "Acme Zyphra", prefer=acme)
+    assert reply.found and reply.items == (EVIL,)

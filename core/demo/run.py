@@ -68,7 +68,7 @@ def _preview_deliveries(report: Report, settings: Settings, database_url: str, o
             for subscription in DEMO_SUBSCRIPTIONS:
                 store.add_subscription(subscription)
     for run in asyncio.run(preview_channels(report, settings, DEMO_SUBSCRIPTIONS)):
-        calls = sum(r.sent for r in run.results)
+        calls = run.totals.sent
         out.print(
             f"Wrote [bold]{run.calls_file}[/]: what a delivery to {run.channel.value.capitalize()} "
             f"sends ({calls} {'call' if calls == 1 else 'calls'})."

@@ -59,7 +59,8 @@ How it works
 * Stats: calls, tokens in and out (from ``usage``; servers that omit it count 0), cache hits,
   failures and fallbacks, through a ``UsageRecorder`` (``WriterStats`` per report).
 
-This is the only module that imports ``openai``.
+The SDK client and the call itself live in ``core.llm_client``, the only module that imports
+``openai`` (the bot's answerer uses it too).
 """
 
 from __future__ import annotations
@@ -69,16 +70,14 @@ import dataclasses
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-import openai
-from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
+from core.llm_client import AsyncOpenAI, JsonRequest, Reply, complete_json, make_client
 from core.models import EditedTopic, Item, Overview, WriterStats
 from core.report.answers import (
     ItemAnswer,
@@ -87,7 +86,6 @@ from core.report.answers import (
     item_sources,
     overview_from_answer,
     overview_sources,
-    response_format,
 )
 from core.report.faithful import Evidence, Problems, check, evidence, in_language
 from core.report.overview import build_overview
@@ -105,19 +103,12 @@ from core.report.prompts import (
 from core.report.sentences import clip
 from core.report.summarize import extractive_item
 
+__all__ = ["LLMSummarizer", "MemoryCache", "ResponseCache", "UsageRecorder", "make_client"]
+
 log = logging.getLogger(__name__)
 
 #: Answers asked per item or overview: the first, and one more after an unusable one.
 ANSWERS = 2
-# A wrong key or model name fails every call alike: stop asking after the first.
-_STOP_ASKING = (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)
-# Some local servers wrap JSON in a Markdown fence even when asked for a schema.
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
-
-
-def make_client(*, api_key: str, base_url: str | None, timeout: float, max_retries: int) -> AsyncOpenAI:
-    """The SDK client for an OpenAI-compatible server (the SDK retries and backs off itself)."""
-    return AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
 
 
 class ResponseCache(Protocol):
@@ -153,10 +144,10 @@ class UsageRecorder:
     failures: int = 0
     fallbacks: int = 0
 
-    def tokens(self, usage: Any) -> None:
-        """Add a completion's ``usage``; servers may omit it or its fields."""
-        self.tokens_in += getattr(usage, "prompt_tokens", 0) or 0
-        self.tokens_out += getattr(usage, "completion_tokens", 0) or 0
+    def tokens(self, reply: Reply) -> None:
+        """Add the tokens a reply cost (0 where the server omitted ``usage``)."""
+        self.tokens_in += reply.tokens_in
+        self.tokens_out += reply.tokens_out
 
     def snapshot(self) -> WriterStats:
         counts = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -183,13 +174,6 @@ class _Request:
         if in_language(answer.texts(), self.language):
             return found
         return dataclasses.replace(found, language=self.language)
-
-
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    content: str
-    answer: Any = None  # the validated answer, or None with ``error`` saying why
-    error: str = ""
 
 
 class LLMSummarizer:
@@ -307,55 +291,30 @@ class LLMSummarizer:
             messages += [{"role": "assistant", "content": clip(reply.content, 4000)}, follow_up]
         return None
 
-    async def _call(self, messages: list[Message], request: _Request) -> _Reply | None:
+    async def _call(self, messages: list[Message], request: _Request) -> Reply | None:
         """One chat completion (the SDK retries transport errors, 429 and 5xx inside it)."""
         async with self._gate:
             if self._stopped:
                 return None
             self._usage.calls += 1
-            try:
-                completion = await self._client.chat.completions.create(
-                    model=self._model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format=response_format(request.schema, request.answer),  # type: ignore[arg-type]
-                )
-            except openai.APIError as exc:
-                self._failed(request, exc)
-                return None
-        self._usage.tokens(completion.usage)
-        return _reply(completion, request.answer)
+            asked = JsonRequest(self._model, messages, request.schema, request.answer)
+            reply = await complete_json(self._client, asked)
+        if reply.failed:
+            self._failed(request, reply)
+            return None
+        self._usage.tokens(reply)
+        return reply
 
-    def _failed(self, request: _Request, exc: openai.APIError) -> None:
+    def _failed(self, request: _Request, reply: Reply) -> None:
         self._usage.failures += 1
-        if isinstance(exc, _STOP_ASKING):
+        if reply.refused:
             self._stopped = True
-            log.error("LLM server refused the call (%s); writing the rest without it", _describe(exc))
+            log.error("LLM server refused the call (%s); writing the rest without it", reply.failure)
         else:
-            log.warning("LLM call for %s failed: %s", request.label, _describe(exc))
+            log.warning("LLM call for %s failed: %s", request.label, reply.failure)
 
 
-def _describe(exc: openai.APIError) -> str:
-    status = getattr(exc, "status_code", None)
-    return f"HTTP {status}: {exc.message}" if status else f"{type(exc).__name__}: {exc.message}"
-
-
-def _reply(completion: Any, answer: type[BaseModel]) -> _Reply:
-    """The completion's content, validated as ``answer`` when it can be."""
-    if not completion.choices:
-        return _Reply("", error="the reply had no choices")
-    choice = completion.choices[0]
-    content = choice.message.content or ""
-    if choice.finish_reason == "length":
-        return _Reply(content, error="the answer was cut off at the length limit")
-    try:
-        return _Reply(content, answer.model_validate_json(_FENCE.sub("", content.strip())))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "answer"
-        return _Reply(content, error=f"{where}: {first['msg']}")
-
-
-def _judge(reply: _Reply, request: _Request) -> Message | None:
+def _judge(reply: Reply, request: _Request) -> Message | None:
     """None when the answer can be used; else the follow-up naming what is wrong with it."""
     if reply.answer is None:
         log.info("invalid answer for %s: %s", request.label, reply.error)

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
-from core.models import DeliveryRecord, DeliveryStatus, Subscription
-from core.store.tables import DeliveryRow
+from core.models import Channel, DeliveryRecord, DeliveryStatus, Subscription
+from core.store.tables import DeliveryRow, SubscriptionRow
 
 Transaction = Callable[[], AbstractContextManager[Connection]]
 
@@ -135,6 +135,25 @@ def records(conn: Connection, day: date) -> list[DeliveryRecord]:
 def latest_day(conn: Connection) -> date | None:
     """The newest report date the ledger has entries for."""
     return conn.execute(select(func.max(DeliveryRow.report_date))).scalar()
+
+
+def find_sent(conn: Connection, channel: Channel, address: str, platform_id: str) -> DeliveryRecord | None:
+    """The message we sent to ``address`` on ``channel`` that the platform calls ``platform_id``
+    (a Slack ts, a Telegram message_id), newest first; None when it is not one of ours."""
+    query = (
+        select(DeliveryRow)
+        .join(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
+        .where(
+            SubscriptionRow.channel == channel.value,
+            SubscriptionRow.address == address,
+            DeliveryRow.platform_id == platform_id,
+            DeliveryRow.status == DeliveryStatus.SENT.value,
+        )
+        .order_by(DeliveryRow.report_date.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).mappings().first()
+    return _record(row) if row else None
 
 
 def _where(day: date, subscription_id: int, key: str) -> tuple[Any, ...]:

@@ -163,10 +163,25 @@ class Store:
         with self._read() as conn:
             return reports.reported_article_urls(conn, before, days)
 
-    def reported_items(self) -> list[ReportedItem]:
-        """Every stored item with its report's date and title, newest report first (for the bot)."""
+    def reported_items(self, day: date | None = None) -> list[ReportedItem]:
+        """Every stored item (or the items of ``day``'s report) with its report's date and title,
+        newest report first (for the bot)."""
         with self._read() as conn:
-            return reported_items(conn)
+            return reported_items(conn, day)
+
+    def item_article_texts(self) -> dict[int, str]:
+        """Item id -> the text of the articles behind it (for the bot's search index)."""
+        from core.store.report_items import article_texts
+
+        with self._read() as conn:
+            return article_texts(conn)
+
+    def items_fingerprint(self) -> tuple[int, int, int, str]:
+        """A cheap value that changes whenever the stored items change (for cached search indexes)."""
+        from core.store.report_items import fingerprint
+
+        with self._read() as conn:
+            return fingerprint(conn)
 
     # The report writer: cached model answers and what each report cost
 
@@ -245,6 +260,11 @@ class Store:
         """Every ledger entry of ``day``, by subscription, in send order."""
         with self._read() as conn:
             return ledger.records(conn, day)
+
+    def find_sent(self, channel: Channel, address: str, platform_id: str) -> DeliveryRecord | None:
+        """The delivered message ``platform_id`` in the chat ``address``, if we sent it."""
+        with self._read() as conn:
+            return ledger.find_sent(conn, channel, address, platform_id)
 
     def latest_delivery_day(self) -> date | None:
         with self._read() as conn:

@@ -1,7 +1,8 @@
 """A fake Slack Web API on 127.0.0.1 (port 0), for the real slack_sdk client to talk to.
 
 It serves ``POST /api/chat.postMessage`` (JSON or form body, ``Authorization: Bearer``), checks
-what Slack checks, and records every message it accepts::
+what Slack checks, and records every message it accepts; for the bot also ``auth.test``,
+``oauth.v2.access``, ``apps.connections.open`` and response URLs (see "For the bot" below)::
 
     from fakes.slack_server import SlackServer
 
@@ -29,10 +30,26 @@ seconds left, fractional when ``interval`` is under a second); ``no_text``; ``ms
 over 150 or not plain_text, a context over 10 elements, an unknown block type);
 ``msg_blocks_too_long`` (over 12,000 characters of block text in all); ``thread_not_found``
 (a ``thread_ts`` that is not a top-level message of that channel).
+
+For the bot
+-----------
+Each bot token belongs to a workspace (the constructor's token to ``T0TEST``; more with
+``add_workspace``), and every message records the workspace whose token posted it::
+
+    slack.add_workspace("T0SECOND", "xoxb-second", bot_user_id="U0BOT2")
+    slack.user_message("C0123ABCD", "U0HUMAN", "hi <@U0BOT>")   # a person's message, for its ts
+    slack.enable_oauth("client-id", "client-secret"); code = slack.issue_code("T0SECOND")
+    slack.enable_socket_mode("xapp-test", socket.url)  # apps.connections.open answers that URL
+    url = slack.response_url("cmd1"); slack.responses("cmd1")  # what respond() posted there
+
+``auth.test`` answers the token's workspace and bot user; ``oauth.v2.access`` trades a code
+(once) for the workspace's bot token, checking the client id and secret.
 """
 
 from __future__ import annotations
 
+import base64
+import itertools
 import json
 import math
 import re
@@ -41,7 +58,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from fakes.loopback import LoopbackServer
 
@@ -61,6 +78,8 @@ class Message:
     text: str
     blocks: list[dict[str, Any]]
     params: dict[str, Any] = field(repr=False)
+    team: str | None = None  # the workspace whose bot token posted it; None for a person's message
+    user: str | None = None  # the bot user, or the person who wrote it
 
     def mrkdwn(self) -> str:
         """All mrkdwn text of the message's blocks, in order (plain_text headers left out:
@@ -83,6 +102,15 @@ class SlackError(Exception):
         self.error, self.status, self.retry_after = error, status, retry_after
 
 
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    team_id: str
+    token: str
+    bot_user_id: str
+    bot_id: str
+    team_name: str
+
+
 class SlackServer(LoopbackServer):
     """See the module docstring."""
 
@@ -100,7 +128,14 @@ class SlackServer(LoopbackServer):
         self._crash: tuple[int, str] | None = None
         self._lock = threading.Lock()
         self._recovered = threading.Event()
+        self._workspaces: dict[str, Workspace] = {}
+        self._oauth: tuple[str, str] | None = None
+        self._codes: dict[str, str] = {}  # OAuth code -> team id
+        self._socket: tuple[str, str] | None = None  # (app token, websocket URL)
+        self._responses: dict[str, list[dict[str, Any]]] = {}
+        self._counter = itertools.count(1)
         super().__init__(_Handler, name="slack-fake")
+        self.add_workspace("T0TEST", token, bot_user_id="U0BOT")
         self._http.slack = self  # type: ignore[attr-defined]
 
     @property
@@ -108,6 +143,40 @@ class SlackServer(LoopbackServer):
         return f"{self.origin}/api/"
 
     # What a test arranges
+
+    def add_workspace(self, team_id: str, token: str, *, bot_user_id: str, team_name: str = "") -> None:
+        bot_id = "B" + bot_user_id[1:]
+        with self._lock:
+            self._workspaces[token] = Workspace(team_id, token, bot_user_id, bot_id, team_name or team_id)
+
+    def workspace(self, team_id: str) -> Workspace:
+        return next(w for w in self._workspaces.values() if w.team_id == team_id)
+
+    def enable_oauth(self, client_id: str, client_secret: str) -> None:
+        self._oauth = (client_id, client_secret)
+
+    def issue_code(self, team_id: str) -> str:
+        """A one-time OAuth code that ``oauth.v2.access`` trades for ``team_id``'s bot token."""
+        code = f"code-{next(self._counter)}"
+        with self._lock:
+            self._codes[code] = team_id
+        return code
+
+    def enable_socket_mode(self, app_token: str, url: str) -> None:
+        self._socket = (app_token, url)
+
+    def user_message(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> Message:
+        """A message a person posted (no rate limit, no token): its ts is real for threads."""
+        with self._lock:
+            ts = self._next_ts()
+            message = Message(channel, ts, thread_ts, text, [], {"text": text}, None, user)
+            self._messages.append(message)
+            return message
+
+    def response_url(self, tag: str) -> str:
+        with self._lock:
+            self._responses.setdefault(tag, [])
+        return f"{self.origin}/response/{tag}"
 
     def add_channel(self, channel: str) -> None:
         with self._lock:
@@ -149,6 +218,15 @@ class SlackServer(LoopbackServer):
     def replies(self, channel: str, ts: str) -> list[Message]:
         return [m for m in self.messages if m.channel == channel and m.thread_ts == ts]
 
+    def bot_messages(self) -> list[Message]:
+        """Messages a bot token posted (not ``user_message``)."""
+        return [m for m in self.messages if m.team is not None]
+
+    def responses(self, tag: str) -> list[dict[str, Any]]:
+        """The payloads posted to ``response_url(tag)``, in order."""
+        with self._lock:
+            return list(self._responses.get(tag, []))
+
     def shape(self) -> list[tuple[str, int | None, str, str]]:
         """The messages without their ts: (channel, index of the thread parent, text, blocks)."""
         messages = self.messages
@@ -175,8 +253,7 @@ class SlackServer(LoopbackServer):
         with self._lock:
             self.requests += 1
             self._check_storm()
-            if auth != f"Bearer {self.token}" and params.get("token") != self.token:
-                raise SlackError("invalid_auth")
+            workspace = self._authorized(auth, params)
             channel = str(params.get("channel", ""))
             self._check_channel(channel)
             self._check_rate(channel)
@@ -186,9 +263,74 @@ class SlackServer(LoopbackServer):
                 m.channel == channel and m.ts == thread_ts and m.thread_ts is None for m in self._messages
             ):
                 raise SlackError("thread_not_found")
-            ts = f"{1_700_000_000 + len(self._messages)}.{len(self._messages):06d}"
-            self._messages.append(Message(channel, ts, thread_ts, text, blocks, params))
+            ts = self._next_ts()
+            user = workspace.bot_user_id
+            self._messages.append(
+                Message(channel, ts, thread_ts, text, blocks, params, workspace.team_id, user)
+            )
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": text, "ts": ts}}
+
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + len(self._messages)}.{len(self._messages):06d}"
+
+    def _authorized(self, auth: str | None, params: dict[str, Any]) -> Workspace:
+        token = auth.removeprefix("Bearer ") if auth else params.get("token")
+        workspace = self._workspaces.get(str(token))
+        if workspace is None:
+            raise SlackError("invalid_auth")
+        return workspace
+
+    def _auth_test(self, auth: str | None, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.requests += 1
+            w = self._authorized(auth, params)
+        return {
+            "ok": True,
+            "url": f"https://{w.team_id.lower()}.slack.example/",
+            "team": w.team_name,
+            "team_id": w.team_id,
+            "user": "aidaily",
+            "user_id": w.bot_user_id,
+            "bot_id": w.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _oauth_access(self, auth: str | None, params: dict[str, Any]) -> dict[str, Any]:
+        client_id, secret = params.get("client_id"), params.get("client_secret")
+        if auth and auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        with self._lock:
+            if self._oauth is None or client_id != self._oauth[0]:
+                raise SlackError("invalid_client_id")
+            if secret != self._oauth[1]:
+                raise SlackError("bad_client_secret")
+            team_id = self._codes.pop(str(params.get("code")), None)
+            if team_id is None:
+                raise SlackError("invalid_code")
+            w = self.workspace(team_id)
+        return {
+            "ok": True,
+            "app_id": "A0AIDAILY",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": "app_mentions:read,chat:write,commands,im:history,channels:history,groups:history",
+            "token_type": "bot",
+            "access_token": w.token,
+            "bot_user_id": w.bot_user_id,
+            "team": {"id": w.team_id, "name": w.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _connections_open(self, auth: str | None) -> dict[str, Any]:
+        if self._socket is None or auth != f"Bearer {self._socket[0]}":
+            raise SlackError("invalid_auth")
+        return {"ok": True, "url": self._socket[1]}
+
+    def _respond(self, tag: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            if tag not in self._responses:
+                raise SlackError("no_such_response_url", 404)
+            self._responses[tag].append(payload)
 
     def _check_storm(self) -> None:
         count, retry_after = self._storm
@@ -288,11 +430,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(slack, body)
 
     def _serve(self, slack: SlackServer, body: bytes) -> None:
-        if self.path != "/api/chat.postMessage":
-            self._answer(404, {"ok": False, "error": "unknown_method"})
-            return
+        auth = self.headers.get("Authorization")
+        path = urlsplit(self.path).path  # slack_sdk adds ?team_id=... to a workspace's calls
+        methods = {
+            "/api/chat.postMessage": lambda: slack._post_message(auth, self._params(body)),
+            "/api/auth.test": lambda: slack._auth_test(auth, self._params(body)),
+            "/api/oauth.v2.access": lambda: slack._oauth_access(auth, self._params(body)),
+            "/api/apps.connections.open": lambda: slack._connections_open(auth),
+        }
         try:
-            result = slack._post_message(self.headers.get("Authorization"), self._params(body))
+            if path.startswith("/response/"):
+                slack._respond(path.removeprefix("/response/"), self._params(body))
+                self._answer(200, {"ok": True})
+                return
+            if path not in methods:
+                raise SlackError("unknown_method", 404)
+            result = methods[path]()
         except SlackError as exc:
             self._answer(exc.status, {"ok": False, "error": exc.error}, exc.retry_after)
             return

@@ -2,7 +2,9 @@
 
 It answers ``POST /bot<token>/<method>`` with JSON or form bodies (python-telegram-bot sends
 forms whose nested values are JSON strings) for ``getMe``, ``sendMessage`` and ``close``/``logOut``
-(no-ops), and enforces what the real API enforces, with the real error texts::
+(no-ops), and, for the chat bot, ``getUpdates``, ``setWebhook``/``deleteWebhook`` and
+``setMyCommands`` (see "Updates" below). It enforces what the real API enforces, with the real
+error texts::
 
     from fakes.telegram_server import TelegramServer
 
@@ -40,10 +42,21 @@ Rate limits, in Telegram seconds times ``time_scale``; a message over either get
   within ``tolerance`` real seconds: in one process, GC pauses, the GIL and event-loop wake-ups
   shift arrivals by milliseconds (measured up to 5 ms, more on a busy machine), which a scaled
   minute (600 ms at 0.01) must forgive.
+
+Updates: a test plays the user. ``server.user_says(chat, "/today")`` makes a message as Telegram
+would deliver it (``bot_command`` and ``mention`` entities, ``reply_to_message`` with the whole
+replied message, a forum topic's ``message_thread_id`` and, as Telegram does, the topic's creation
+message as ``reply_to_message`` when the user replied to nothing) and queues it for ``getUpdates``,
+which long-polls like the real one: ``offset`` confirms (drops) every earlier update, ``timeout``
+seconds (real ones) are waited for a new update. ``server.update_for(...)`` builds the same update
+without queueing it, for a webhook. ``server.answers(chat, message_id)`` waits for the bot's
+replies to that message. While a webhook is set, ``getUpdates`` answers 409 Conflict, as Telegram
+does; ``server.webhook`` and ``server.commands`` (per ``language_code``) record what the bot set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
@@ -216,6 +229,7 @@ class Recorded:
     entities: tuple[dict[str, Any], ...]
     link_preview: dict[str, Any] | None
     at: float  # time.monotonic() when accepted
+    sender: dict[str, Any] | None = None  # a user's message (update_for); None: the bot's
 
     @property
     def links(self) -> list[str]:
@@ -272,6 +286,11 @@ class TelegramServer(LoopbackServer):
         self.errors: list[tuple[int, str]] = []
         self._fail_after: int | None = None
         self._flood: list[int] = []
+        self._arrived = threading.Condition(self._lock)  # a new update, or a new bot message
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self.webhook: dict[str, Any] | None = None
+        self.commands: dict[str, list[tuple[str, str]]] = {}
         super().__init__(_Handler, name="telegram-fake")
         self._http.telegram = self  # type: ignore[attr-defined]
 
@@ -327,6 +346,120 @@ class TelegramServer(LoopbackServer):
     def too_many_requests(self) -> int:
         return sum(1 for status, _ in self.errors if status == 429)
 
+    # --- a user talking to the bot ------------------------------------------------------------
+
+    def update_for(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        thread: int | None = None,
+        user: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """An update with a user's message, as Telegram would deliver it; the message is stored in
+        the chat, so the bot may reply to it, but it is not queued (see ``user_says``)."""
+        with self._lock:
+            chat = self._chat(chat_id)
+            if reply_to is not None and reply_to not in chat.messages:
+                raise ValueError(f"no message {reply_to} in chat {chat_id}")
+            sender = {**USER, **(user or {})}
+            entities = tuple(_user_entities(text))
+            record = Recorded(
+                chat.id, next(chat.message_ids), thread, reply_to, text, text, None, entities, None,
+                time.monotonic(), sender,
+            )  # fmt: skip
+            chat.messages[record.message_id] = record
+            message = self._message_json(chat, record)
+            if reply_to is not None:
+                message["reply_to_message"] = self._replied(chat, chat.messages[reply_to])
+            elif thread is not None:
+                message["reply_to_message"] = _topic_created(chat, thread)
+            return {"update_id": next(self._update_ids), "message": message}
+
+    def user_says(self, chat_id: int, text: str, **options: Any) -> int:
+        """Queue a user's message for ``getUpdates``; returns its message_id."""
+        update = self.update_for(chat_id, text, **options)
+        with self._lock:
+            self._updates.append(update)
+            self._arrived.notify_all()
+        return int(update["message"]["message_id"])
+
+    def answers(
+        self, chat_id: int, message_id: int, *, timeout: float = 5.0, settle: float = 0.3
+    ) -> list[Recorded]:
+        """The bot's replies to message ``message_id``: waits up to ``timeout`` for the first, then
+        until none has come for ``settle`` seconds (an answer may take several messages)."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            count = 0
+            while True:
+                replies = [m for m in self._messages if m.chat_id == chat_id and m.reply_to == message_id]
+                if replies and len(replies) == count:
+                    return replies
+                count = len(replies)
+                wait = settle if replies else deadline - time.monotonic()
+                if wait <= 0:
+                    return replies
+                self._arrived.wait(wait)
+
+    def pending_updates(self) -> int:
+        """Updates queued and not yet confirmed by a later ``offset``."""
+        with self._lock:
+            return len(self._updates)
+
+    def _replied(self, chat: Chat, parent: Recorded) -> dict[str, Any]:
+        replied = self._message_json(chat, parent)
+        replied.pop("reply_to_message", None)  # Telegram never nests a reply in a reply
+        return replied
+
+    # --- getUpdates, webhooks, commands -------------------------------------------------------
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                "to delete the webhook first",
+            )  # fmt: skip
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        while not self._updates and not self.closing.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self._arrived.wait(min(remaining, 0.05))  # releases the lock while waiting
+        limit = int(params.get("limit") or 100)
+        return self._updates[:limit]
+
+    def _set_webhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return self._delete_webhook(params)
+        if not url.startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = dict(params)
+        return True
+
+    def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        commands = [(str(c.get("command", "")), str(c.get("description", ""))) for c in params["commands"]]
+        for command, description in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(description) <= 256:
+                raise ApiError(400, "Bad Request: command description must be 1-256 characters")
+        self.commands[str(params.get("language_code") or "")] = commands
+        return True
+
     # --- the API ------------------------------------------------------------------------------
 
     def call(self, token: str, method: str, params: dict[str, Any], arrived: float) -> Any:
@@ -348,10 +481,14 @@ class TelegramServer(LoopbackServer):
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
-        if method in ("close", "logOut", "deleteWebhook"):
+        if method in ("close", "logOut"):
             return True
         if method == "sendMessage":
-            return self._send_message(params, arrived)
+            message = self._send_message(params, arrived)
+            self._arrived.notify_all()
+            return message
+        if method in _BOT_METHODS:
+            return _BOT_METHODS[method](self, params)
         raise ApiError(404, "Not Found")
 
     def _send_message(self, params: dict[str, Any], now: float) -> dict[str, Any]:
@@ -463,7 +600,7 @@ class TelegramServer(LoopbackServer):
         if record.entities:
             data["entities"] = list(record.entities)
         data["sender_chat" if chat.kind == "channel" else "from"] = (
-            chat.json() if chat.kind == "channel" else BOT
+            chat.json() if chat.kind == "channel" else record.sender or BOT
         )
         if record.thread is not None:
             data["message_thread_id"] = record.thread
@@ -479,9 +616,47 @@ class TelegramServer(LoopbackServer):
         return data
 
 
+USER = {"id": 5550001, "is_bot": False, "first_name": "Reader", "language_code": "en"}
+_BOT_METHODS = {
+    "getUpdates": TelegramServer._get_updates,
+    "setWebhook": TelegramServer._set_webhook,
+    "deleteWebhook": TelegramServer._delete_webhook,
+    "setMyCommands": TelegramServer._set_my_commands,
+}
+
+
+def _user_entities(text: str) -> Iterator[dict[str, Any]]:
+    """The entities Telegram finds in a user's plain text: a leading /command, @mentions."""
+    for match in re.finditer(r"(?:^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?)|(?:@[A-Za-z0-9_]{5,32})", text):
+        kind = "bot_command" if match.group().startswith("/") else "mention"
+        offset = units(text[: match.start()])
+        yield {"type": kind, "offset": offset, "length": units(match.group())}
+
+
+def _topic_created(chat: Chat, thread: int) -> dict[str, Any]:
+    """The service message that opened a forum topic: what Telegram puts in ``reply_to_message``
+    of a topic message that replies to nothing."""
+    return {
+        "message_id": thread,
+        "date": int(time.time()),
+        "chat": chat.json(),
+        "from": USER,
+        "message_thread_id": thread,
+        "forum_topic_created": {"name": f"Topic {thread}", "icon_color": 7322096},
+    }
+
+
 # --- HTTP -------------------------------------------------------------------------------------
 
-_JSON_FIELDS = ("reply_parameters", "link_preview_options", "entities", "reply_markup")
+_JSON_FIELDS = (
+    "reply_parameters",
+    "link_preview_options",
+    "entities",
+    "reply_markup",
+    "commands",
+    "scope",
+    "allowed_updates",
+)
 _PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
 
 
@@ -537,4 +712,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        # The client may have given up waiting (a long poll cancelled when the bot stops).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)

@@ -1,0 +1,65 @@
+"""A sliding-window rate limiter: at most ``limit`` hits per key in any ``window`` seconds.
+
+It keeps, per key, the times of the hits it allowed (a sliding log), so a burst at the end of
+one hour and another at the start of the next cannot add up to twice the limit, as they can
+with fixed windows. State lives in memory: right for one process; several processes behind a
+load balancer each enforce their own limit.
+
+The clock is injected (``time.monotonic`` by default) so tests step time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+
+Clock = Callable[[], float]
+
+# Every this many hits, keys whose hits have all left the window are dropped, so memory holds
+# only the clients of the last window however many have come and gone.
+_SWEEP_EVERY = 1024
+
+
+class SlidingWindowLimiter:
+    """``hit(key)`` records a hit and returns None, or, over the limit, the seconds to wait."""
+
+    def __init__(self, limit: int, window: float = 3600.0, clock: Clock = time.monotonic) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("a rate limit needs limit >= 1 and a positive window")
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._since_sweep = 0
+
+    def hit(self, key: str) -> int | None:
+        """Count a hit for ``key``; None if allowed, else whole seconds until one would be.
+
+        A refused hit is not recorded: a client that keeps knocking is not locked out longer."""
+        now = self.clock()
+        self._maybe_sweep(now)
+        hits = self._hits.setdefault(key, deque())
+        self._forget_before(hits, now - self.window)
+        if len(hits) >= self.limit:
+            return max(1, math.ceil(hits[0] + self.window - now))
+        hits.append(now)
+        return None
+
+    def __len__(self) -> int:
+        """Keys currently tracked."""
+        return len(self._hits)
+
+    def _maybe_sweep(self, now: float) -> None:
+        self._since_sweep += 1
+        if self._since_sweep < _SWEEP_EVERY:
+            return
+        self._since_sweep = 0
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self.window]:
+            del self._hits[key]
+
+    @staticmethod
+    def _forget_before(hits: deque[float], horizon: float) -> None:
+        while hits and hits[0] <= horizon:
+            hits.popleft()

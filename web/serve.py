@@ -1,0 +1,124 @@
+"""``aidaily web``: the composition root that builds the web app from ``Settings`` and serves it.
+
+Setup
+-----
+- ``AIDAILY_WEB_HOST`` / ``AIDAILY_WEB_PORT``: where uvicorn listens (``127.0.0.1:8000``). Put
+  a TLS-terminating reverse proxy in front and keep the host on loopback; uvicorn then takes
+  the client address from ``X-Forwarded-For`` (trusted from 127.0.0.1 only), which the sign-up
+  rate limit counts by.
+- ``AIDAILY_PUBLIC_URL``: the https address readers reach, used in the links the app mails.
+- ``AIDAILY_SECRET_KEY``: signs the links and forms; the same key as the newsletter's, or
+  links in mail already sent stop working.
+- ``AIDAILY_CONFIRM_HOURS`` (48) and ``AIDAILY_SUBSCRIBE_LIMIT`` (5 per client and per address
+  an hour).
+- ``AIDAILY_SMTP_*``, ``AIDAILY_EMAIL_FROM`` and ``AIDAILY_DKIM_*`` as for the newsletter. Without
+  ``AIDAILY_SMTP_HOST`` no mail is sent: each confirmation is appended to
+  ``out/confirmations.jsonl`` (link included), a development key signs the links unless
+  ``AIDAILY_SECRET_KEY`` is set, and the public URL defaults to the listening address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+
+from core.channels import dkim_signer
+from core.config import ConfigError, Settings
+from core.store import Store
+from delivery.email import DEV_SECRET_KEY
+from delivery.smtp import SmtpOptions, SmtpSender
+from web.app import create_app
+from web.confirm_mail import ConfirmationMailer, DryRunConfirmationMailer, SmtpConfirmationMailer
+
+log = logging.getLogger(__name__)
+CONFIRMATIONS_FILE = "confirmations.jsonl"
+_TOKEN = re.compile(r"((?:^|[?&])(?:token|form_token)=)[^&\s]*")
+
+
+def run_web(settings: Settings) -> None:
+    """Serve the web app on ``settings.web_host:web_port`` until interrupted."""
+    asyncio.run(serve(settings))
+
+
+async def serve(settings: Settings) -> None:
+    secret, public_url = web_secrets(settings)
+    with Store.open(settings.database_url) as store:
+        async with open_mailer(settings) as mailer:
+            app = create_app(
+                store,
+                secret_key=secret,
+                public_url=public_url,
+                mailer=mailer,
+                confirm_max_age=settings.confirm_hours * 3600,
+                subscribe_limit=settings.subscribe_limit,
+            )
+            config = uvicorn.Config(
+                app,
+                host=settings.web_host,
+                port=settings.web_port,
+                proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1",
+                server_header=False,
+                log_level="info",
+            )
+            logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after Config set logging up
+            await uvicorn.Server(config).serve()
+
+
+class RedactTokens(logging.Filter):
+    """Hides ``token=...`` in access-log lines: a link's token is the reader's key to their
+    subscription, and log files are read by more people than mailboxes are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _redact(text: str) -> str:
+    return _TOKEN.sub(r"\1[redacted]", text)
+
+
+def web_secrets(settings: Settings) -> tuple[str, str]:
+    """The signing key and public URL; real sending refuses the development defaults."""
+    if settings.secret_key is not None and settings.public_url is not None:
+        return settings.secret_key.get_secret_value(), str(settings.public_url)
+    if settings.smtp_host is not None:
+        raise ConfigError("the web app sends mail, so it needs AIDAILY_SECRET_KEY and AIDAILY_PUBLIC_URL")
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else DEV_SECRET_KEY
+    public_url = str(settings.public_url or f"http://{settings.web_host}:{settings.web_port}")
+    return secret, public_url
+
+
+@asynccontextmanager
+async def open_mailer(settings: Settings) -> AsyncIterator[ConfirmationMailer]:
+    """SMTP when ``AIDAILY_SMTP_HOST`` is set, else the JSON Lines file under ``out_dir``."""
+    if settings.smtp_host is None:
+        path = settings.out_dir / CONFIRMATIONS_FILE
+        log.warning("AIDAILY_SMTP_HOST is not set: confirmation mail is written to %s", path)
+        yield DryRunConfirmationMailer(path)
+        return
+    signer = dkim_signer(settings)
+    async with SmtpSender(_smtp_options(settings)) as sender:
+        yield SmtpConfirmationMailer(sender, settings.email_from, signer=signer)
+
+
+def _smtp_options(settings: Settings) -> SmtpOptions:
+    # The newsletter's settings, on fewer connections: sign-ups come one at a time.
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpOptions(
+        host=settings.smtp_host or "",
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=password,
+        rate=settings.smtp_rate,
+        connections=min(2, settings.smtp_connections),
+    )
