@@ -32,7 +32,8 @@ from core.models import (
     Topic,
     WriterStats,
 )
-from core.store import articles, ledger, reports, sources, subscriptions, topics, writer
+from core.store import archive, articles, ledger, reports, sources, subscriptions, topics, writer
+from core.store.archive import ReportSummary, StoreCounts
 from core.store.db import StoreError, describe, migrate, open_engine, redact
 from core.store.report_items import ReportedItem, reported_items
 
@@ -167,6 +168,26 @@ class Store:
         """Every stored item with its report's date and title, newest report first (for the bot)."""
         with self._read() as conn:
             return reported_items(conn)
+
+    # The web archive and metrics (read-only)
+
+    def report_summaries(self, limit: int, offset: int = 0) -> list[ReportSummary]:
+        """Reports newest first without their items: a page of the archive index or the feed."""
+        with self._read() as conn:
+            return archive.report_summaries(conn, limit, offset)
+
+    def report_count(self) -> int:
+        with self._read() as conn:
+            return archive.report_count(conn)
+
+    def latest_report_date(self) -> date | None:
+        with self._read() as conn:
+            return archive.latest_report_date(conn)
+
+    def store_counts(self) -> StoreCounts:
+        """Counts of reports, articles, subscriptions and the latest day's deliveries (``/metrics``)."""
+        with self._read() as conn:
+            return archive.store_counts(conn)
 
     # The report writer: cached model answers and what each report cost
 

@@ -1,0 +1,1 @@
+"""The web app: subscription pages, the report archive, health and metrics endpoints."""
