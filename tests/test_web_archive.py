@@ -199,6 +199,19 @@ def test_report_page_etag_and_304(store):
     assert "Rebuilt the same day" in changed.text
 
 
+def test_report_pages_link_to_their_neighbours_and_a_new_report_changes_the_etag(store):
+    for day in (date(2026, 3, 1), date(2026, 3, 3)):
+        save(store, day)
+    app = archive_app(store)
+    middle = get(app, "/reports/2026-03-01/")
+    assert 'rel="next" href="/reports/2026-03-03/"' in middle.text and 'rel="prev"' not in middle.text
+    save(store, date(2026, 3, 2))
+    assert get(app, "/reports/2026-03-01/", {"If-None-Match": middle.headers["etag"]}).status_code == 200
+    html = get(app, "/reports/2026-03-02/").text
+    assert 'rel="next" href="/reports/2026-03-03/"' in html
+    assert 'rel="prev" href="/reports/2026-03-01/"' in html
+
+
 @pytest.mark.parametrize("path", ["/reports/", "/reports/feed.xml", "/reports/2025-11-25.md"])
 def test_index_feed_and_markdown_answer_304(store, path):
     import_samples(store)

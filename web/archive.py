@@ -11,8 +11,9 @@ Routes (``archive_routes(store, public_url=...)``, mounted by ``web.app.create_a
 ``GET /reports/YYYY-MM-DD.md``    the stored Markdown as is, for Hugo mirrors
 
 Report pages, the raw Markdown, the index and the feed carry a strong ETag and answer 304 to a
-matching ``If-None-Match`` (``web.http_cache``); a report page's ETag is a hash of its Markdown,
-so a 304 costs one query and no rendering. A malformed date, an unknown date or a page past the
+matching ``If-None-Match`` (``web.http_cache``); a report page's ETag is a hash of its Markdown
+and the dates of its neighbours (the page links to them), so a 304 costs two small queries and
+no rendering. A malformed date, an unknown date or a page past the
 end is a 404 page. Links in the feed are absolute, built from ``public_url`` (or, when that is
 empty, from the request's own base URL).
 
@@ -115,14 +116,23 @@ class ArchiveEndpoints:
 
     async def report(self, request: Request) -> Response:
         day = _day(request.path_params["day"])
-        markdown = await run_in_threadpool(self.store.get_markdown, day) if day else None
-        if day is None or markdown is None:
+        stored = await run_in_threadpool(self._stored_report, day) if day else None
+        if day is None or stored is None:
             return self._message(404, "Report not found", "There is no report for that date.")
-        etag = etag_of(RENDER_VERSION, markdown)
+        markdown, older, newer = stored
+        # The neighbours are part of the page: a newer report appearing changes the "next" link.
+        etag = etag_of(RENDER_VERSION, markdown, str(older), str(newer))
         if is_fresh(request, etag):
             return not_modified(etag)
-        body = self._report_page(day, render_report(markdown))
+        body = self._report_page(day, render_report(markdown), older, newer)
         return _response(body.encode("utf-8"), "text/html; charset=utf-8", etag)
+
+    def _stored_report(self, day: date) -> tuple[str, date | None, date | None] | None:
+        """The report's Markdown and the dates of the reports before and after it (blocking)."""
+        markdown = self.store.get_markdown(day)
+        if markdown is None:
+            return None
+        return markdown, *self.store.report_neighbours(day)
 
     async def markdown(self, request: Request) -> Response:
         day = _day(request.path_params["day"])
@@ -143,13 +153,20 @@ class ArchiveEndpoints:
         )
         return _conditional(request, rss_feed(channel, reports, base), "application/rss+xml; charset=utf-8")
 
-    def _report_page(self, day: date, report: RenderedReport) -> str:
+    def _report_page(self, day: date, report: RenderedReport, older: date | None, newer: date | None) -> str:
         published = report.published.strftime("%Y-%m-%d %H:%M %z") if report.published else day.isoformat()
         canonical = f"{self.public_url}/reports/{day.isoformat()}/" if self.public_url else ""
         # The body is the one piece of markup not escaped: nh3 has sanitized it.
         body = Markup(report.body_html)
         return self._render(
-            "report.html", day=day, report=report, body=body, published=published, canonical=canonical
+            "report.html",
+            day=day,
+            report=report,
+            body=body,
+            published=published,
+            canonical=canonical,
+            older=older,
+            newer=newer,
         )
 
     def _message(self, status: int, heading: str, message: str) -> Response:

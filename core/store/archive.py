@@ -92,6 +92,13 @@ def latest_report_date(conn: Connection) -> date | None:
     return conn.execute(select(func.max(ReportRow.date))).scalar()
 
 
+def neighbours(conn: Connection, day: date) -> tuple[date | None, date | None]:
+    """The dates of the reports just before and just after ``day`` (None at either end)."""
+    older = conn.execute(select(func.max(ReportRow.date)).where(ReportRow.date < day)).scalar()
+    newer = conn.execute(select(func.min(ReportRow.date)).where(ReportRow.date > day)).scalar()
+    return older, newer
+
+
 def store_counts(conn: Connection) -> StoreCounts:
     """Every gauge of ``/metrics``, read in one connection."""
     latest = conn.execute(

@@ -184,6 +184,11 @@ class Store:
         with self._read() as conn:
             return archive.latest_report_date(conn)
 
+    def report_neighbours(self, day: date) -> tuple[date | None, date | None]:
+        """The dates of the stored reports just before and just after ``day``."""
+        with self._read() as conn:
+            return archive.neighbours(conn, day)
+
     def store_counts(self) -> StoreCounts:
         """Counts of reports, articles, subscriptions and the latest day's deliveries (``/metrics``)."""
         with self._read() as conn:
