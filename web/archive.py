@@ -40,7 +40,7 @@ from starlette.routing import BaseRoute, Route
 from core.store import Store
 from web.archive_feed import FeedChannel, rss_feed
 from web.http_cache import caching_headers, etag_of, is_fresh, not_modified
-from web.markdown_html import RenderedReport, render_report
+from web.markdown_html import render_report
 
 PAGE_SIZE = 30
 FEED_SIZE = 30
@@ -124,7 +124,8 @@ class ArchiveEndpoints:
         etag = etag_of(RENDER_VERSION, markdown, str(older), str(newer))
         if is_fresh(request, etag):
             return not_modified(etag)
-        body = self._report_page(day, render_report(markdown), older, newer)
+        # Rendering a long report takes a CPU for a while: off the event loop, like the queries.
+        body = await run_in_threadpool(self._report_page, day, markdown, older, newer)
         return _response(body.encode("utf-8"), "text/html; charset=utf-8", etag)
 
     def _stored_report(self, day: date) -> tuple[str, date | None, date | None] | None:
@@ -153,7 +154,8 @@ class ArchiveEndpoints:
         )
         return _conditional(request, rss_feed(channel, reports, base), "application/rss+xml; charset=utf-8")
 
-    def _report_page(self, day: date, report: RenderedReport, older: date | None, newer: date | None) -> str:
+    def _report_page(self, day: date, markdown: str, older: date | None, newer: date | None) -> str:
+        report = render_report(markdown)
         published = report.published.strftime("%Y-%m-%d %H:%M %z") if report.published else day.isoformat()
         canonical = f"{self.public_url}/reports/{day.isoformat()}/" if self.public_url else ""
         # The body is the one piece of markup not escaped: nh3 has sanitized it.
