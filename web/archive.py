@@ -86,6 +86,8 @@ def archive_routes(
 
 
 class ArchiveEndpoints:
+    """The archive's endpoints over one store; the jinja2 environment is built once here."""
+
     def __init__(
         self, store: Store, public_url: str, site_title: str, language: str, page_size: int, feed_size: int
     ) -> None:
