@@ -29,6 +29,7 @@ from core.report.markdown import render_markdown
 from core.store import Store
 from web.archive import archive_routes
 from web.health import health_routes
+from web.markdown_html import markdown_to_html
 from web.metrics import instrument, metrics_registry
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "sample-reports"
@@ -218,6 +219,30 @@ def test_index_feed_and_markdown_answer_304(store, path):
     app = archive_app(store)
     etag = get(app, path).headers["etag"]
     assert get(app, path, {"If-None-Match": etag}).status_code == 304
+
+
+def test_head_answers_like_get_without_a_body(sqlite_store):
+    import_samples(sqlite_store)
+    app = archive_app(sqlite_store)
+
+    async def head() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.head("/reports/2025-11-25/")
+
+    response = asyncio.run(head())
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["etag"] == get(app, "/reports/2025-11-25/").headers["etag"]
+
+
+def test_tables_mail_links_and_what_the_renderer_keeps():
+    html = markdown_to_html(
+        "| model | score |\n|:--|--:|\n| GPT | 9 |\n\n"
+        "[mail](mailto:editor@example.org) [no address](mailto:) ~~old~~ `code`"
+    )
+    assert '<th style="text-align:left">model</th>' in html and '<td style="text-align:right">9</td>' in html
+    assert '<a href="mailto:editor@example.org" rel="noopener nofollow">mail</a>' in html
+    assert " no address " in html and 'href="mailto:"' not in html
+    assert "<s>old</s>" in html and "<code>code</code>" in html
 
 
 def test_raw_markdown_is_the_stored_text(store):
