@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -42,13 +41,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import httpx  # noqa: E402
 from fakes.reports import synthetic_report  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
+from bench.ask import drop_schema, postgres_schema  # noqa: E402
 from core.report.markdown import render_markdown  # noqa: E402
 from core.store import Store  # noqa: E402
-from core.store.db import open_engine  # noqa: E402
 from web.archive import archive_routes  # noqa: E402
 from web.health import health_routes  # noqa: E402
 from web.metrics import instrument, metrics_registry  # noqa: E402
@@ -191,21 +188,6 @@ def _wait_for(url: str) -> None:
     raise RuntimeError("uvicorn did not start")
 
 
-def postgres_schema(base: str) -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with open_engine(base).begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), schema
-
-
-def drop_schema(base: str, schema: str) -> None:
-    engine = open_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
-
-
 def run(backend: str, url: str, args: argparse.Namespace) -> None:
     filled, size = fill(url, args.days)
     print(
@@ -215,7 +197,7 @@ def run(backend: str, url: str, args: argparse.Namespace) -> None:
     print("| route | p50 ms | p95 ms |\n|---|---:|---:|")
     for row in latency_rows(url, args.days, args.requests):
         print(f"| {row['route']} | {row['p50']:.2f} | {row['p95']:.2f} |")
-    rows = throughput_rows(url, [7, args.days], args.clients, args.seconds)
+    rows = throughput_rows(url, [min(7, args.days), args.days], args.clients, args.seconds)
     print("\n| uvicorn, one worker: report pages of | clients | requests | requests/s | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for row in rows:
