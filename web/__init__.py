@@ -1,7 +1,9 @@
-"""The web app: email sign-up with double opt-in, preferences and one-click unsubscribe.
+"""The web app: email sign-up with double opt-in, preferences and one-click unsubscribe, the
+report archive (pages and an RSS feed), ``/healthz`` and ``/metrics``.
 
 ``web.app.create_app`` builds the Starlette application from plain arguments (a ``Store``, the
 signing key, the public URL, a ``ConfirmationMailer``); ``web.serve.run_web`` is the composition
 root that builds those from ``Settings`` and serves the app with uvicorn (``aidaily web``).
-Other endpoints (Slack events, the Telegram webhook, the archive) join through ``extra_routes``.
+Other endpoints (the archive, health and metrics, Slack events, the Telegram webhook) join
+through ``extra_routes``.
 """

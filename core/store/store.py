@@ -32,7 +32,8 @@ from core.models import (
     Topic,
     WriterStats,
 )
-from core.store import articles, ledger, reports, sources, subscriptions, topics, writer
+from core.store import archive, articles, ledger, reports, sources, subscriptions, topics, writer
+from core.store.archive import ReportSummary, StoreCounts
 from core.store.db import StoreError, describe, migrate, open_engine, redact
 from core.store.report_items import ReportedItem, reported_items
 
@@ -182,6 +183,31 @@ class Store:
 
         with self._read() as conn:
             return fingerprint(conn)
+
+    # The web archive and metrics (read-only)
+
+    def report_summaries(self, limit: int, offset: int = 0) -> list[ReportSummary]:
+        """Reports newest first without their items: a page of the archive index or the feed."""
+        with self._read() as conn:
+            return archive.report_summaries(conn, limit, offset)
+
+    def report_count(self) -> int:
+        with self._read() as conn:
+            return archive.report_count(conn)
+
+    def latest_report_date(self) -> date | None:
+        with self._read() as conn:
+            return archive.latest_report_date(conn)
+
+    def report_neighbours(self, day: date) -> tuple[date | None, date | None]:
+        """The dates of the stored reports just before and just after ``day``."""
+        with self._read() as conn:
+            return archive.neighbours(conn, day)
+
+    def store_counts(self) -> StoreCounts:
+        """Counts of reports, articles, subscriptions and the latest day's deliveries (``/metrics``)."""
+        with self._read() as conn:
+            return archive.store_counts(conn)
 
     # The report writer: cached model answers and what each report cost
 
