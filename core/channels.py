@@ -47,6 +47,20 @@ class Wiring:
     token: str  # the Settings field whose absence makes every delivery a dry run
 
 
+def smtp_options(settings: Settings, connections: int | None = None) -> SmtpOptions:
+    """How to reach the SMTP server; ``connections`` caps ``AIDAILY_SMTP_CONNECTIONS``."""
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpOptions(
+        host=settings.smtp_host or "",
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=password,
+        rate=settings.smtp_rate,
+        connections=min(connections or settings.smtp_connections, settings.smtp_connections),
+    )
+
+
 def archive_url(settings: Settings) -> Callable[[date], str] | None:
     """``{AIDAILY_PUBLIC_URL}/reports/<date>/``, the web archive's page of a report, if set."""
     if settings.public_url is None:
@@ -107,16 +121,7 @@ async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator
         raise ValueError("AIDAILY_SMTP_HOST is not set")
     if settings.secret_key is None or settings.public_url is None:
         raise ValueError("sending email needs AIDAILY_SECRET_KEY and AIDAILY_PUBLIC_URL (unsubscribe links)")
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    options = SmtpOptions(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        tls=settings.smtp_tls,
-        username=settings.smtp_username,
-        password=password,
-        rate=settings.smtp_rate,
-        connections=settings.smtp_connections,
-    )
+    options = smtp_options(settings)
     link_maker = Links(str(settings.public_url), settings.secret_key.get_secret_value())
     with Store.open(settings.database_url) as store:
 

@@ -132,3 +132,25 @@ def test_with_a_dkim_key_the_confirmation_verifies_at_the_receiver(tmp_path):
     assert received.message["DKIM-Signature"] and dkim.verify(received.data, dnsfunc=lookup)
     tampered = received.data.replace(b"within 48 hours", b"within 99 hours")
     assert tampered != received.data and not dkim.verify(tampered, dnsfunc=lookup)
+
+
+def test_the_site_serves_sign_up_archive_health_and_metrics_together(tmp_path):
+    from asgi_client import get
+
+    from core.report.importing import import_files
+    from core.store import Store
+    from web.confirm_mail import DryRunConfirmationMailer
+    from web.serve import build_app
+
+    opened = settings(tmp_path)
+    samples = sorted((Path(__file__).resolve().parent / "data" / "sample-reports").glob("*.md"))
+    with Store.open(opened.database_url) as store:
+        import_files(store, samples)
+        mailer = DryRunConfirmationMailer(tmp_path / "confirmations.jsonl")
+        app = build_app(opened, store, mailer, DEV_SECRET_KEY, "https://daily.example.org")
+        assert "<form" in get(app, "/subscribe").text
+        assert "2025-12-12" in get(app, "/reports/").text
+        assert get(app, "/reports/2025-12-12/").status_code == 200
+        assert get(app, "/healthz").json()["latest_report"] == "2025-12-12"
+        metrics = get(app, "/metrics").text
+        assert 'aidaily_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics

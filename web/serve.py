@@ -22,18 +22,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
-from core.channels import dkim_signer
+from core.channels import dkim_signer, smtp_options
 from core.config import ConfigError, Settings
 from core.store import Store
 from delivery.email import DEV_SECRET_KEY
-from delivery.smtp import SmtpOptions, SmtpSender
+from delivery.smtp import SmtpSender
 from web.app import create_app
+from web.archive import archive_routes
 from web.confirm_mail import ConfirmationMailer, DryRunConfirmationMailer, SmtpConfirmationMailer
+from web.health import health_routes
+from web.metrics import instrument, metrics_registry
 
 log = logging.getLogger(__name__)
 CONFIRMATIONS_FILE = "confirmations.jsonl"
@@ -49,14 +54,7 @@ async def serve(settings: Settings) -> None:
     secret, public_url = web_secrets(settings)
     with Store.open(settings.database_url) as store:
         async with open_mailer(settings) as mailer:
-            app = create_app(
-                store,
-                secret_key=secret,
-                public_url=public_url,
-                mailer=mailer,
-                confirm_max_age=settings.confirm_hours * 3600,
-                subscribe_limit=settings.subscribe_limit,
-            )
+            app = build_app(settings, store, mailer, secret, public_url)
             config = uvicorn.Config(
                 app,
                 host=settings.web_host,
@@ -68,6 +66,35 @@ async def serve(settings: Settings) -> None:
             )
             logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after Config set logging up
             await uvicorn.Server(config).serve()
+
+
+def build_app(
+    settings: Settings,
+    store: Store,
+    mailer: ConfirmationMailer,
+    secret: str,
+    public_url: str,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The whole site: subscription pages, the archive, health and metrics, and ``extra_routes``
+    (the bots' endpoints, when the service runs them)."""
+    registry = metrics_registry(store)
+    routes = [
+        *archive_routes(store, public_url=public_url, language=settings.report_language),
+        *health_routes(store, registry),
+        *extra_routes,
+    ]
+    app = create_app(
+        store,
+        secret_key=secret,
+        public_url=public_url,
+        mailer=mailer,
+        confirm_max_age=settings.confirm_hours * 3600,
+        subscribe_limit=settings.subscribe_limit,
+        extra_routes=routes,
+    )
+    instrument(app, registry)
+    return app
 
 
 class RedactTokens(logging.Filter):
@@ -106,19 +133,6 @@ async def open_mailer(settings: Settings) -> AsyncIterator[ConfirmationMailer]:
         yield DryRunConfirmationMailer(path)
         return
     signer = dkim_signer(settings)
-    async with SmtpSender(_smtp_options(settings)) as sender:
+    # The newsletter's settings on fewer connections: sign-ups come one at a time.
+    async with SmtpSender(smtp_options(settings, connections=2)) as sender:
         yield SmtpConfirmationMailer(sender, settings.email_from, signer=signer)
-
-
-def _smtp_options(settings: Settings) -> SmtpOptions:
-    # The newsletter's settings, on fewer connections: sign-ups come one at a time.
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    return SmtpOptions(
-        host=settings.smtp_host or "",
-        port=settings.smtp_port,
-        tls=settings.smtp_tls,
-        username=settings.smtp_username,
-        password=password,
-        rate=settings.smtp_rate,
-        connections=min(2, settings.smtp_connections),
-    )
