@@ -320,6 +320,18 @@ def deliveries(day: DateOption = None):
 
 
 @app.command()
+def serve():
+    """Run the service until SIGTERM: the daily fetch, build and delivery at the build time (one
+    leader among instances schedules; each day runs once), with JSON logs on stderr."""
+    from core.logs import configure_logging
+    from core.service.serve import serve as run_service
+
+    settings = _settings()
+    configure_logging(settings)
+    asyncio.run(run_service(settings))
+
+
+@app.command()
 def runs(
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
