@@ -14,6 +14,7 @@ this module, is what makes a day run once (see ``core/store/runs.py``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -99,6 +100,7 @@ async def scheduling(
     finally:
         _handlers.pop(DAILY, None)
         scheduler.shutdown(wait=False)  # runs in flight are the service's to drain
+        await asyncio.sleep(0)  # APScheduler defers the shutdown to the loop: let it happen now
         event(log, "scheduler.stopped", job=DAILY)
 
 
