@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -143,8 +144,13 @@ class Settings(BaseSettings):
     @field_validator("schedule")
     @classmethod
     def _cron_with_seconds(cls, value: str | None) -> str | None:
-        if value is not None and len(value.split()) != 6:
+        if value is None:
+            return value
+        fields = value.split()
+        if len(fields) != 6:
             raise ValueError("use six fields: second minute hour day month weekday, e.g. '*/5 * * * * *'")
+        names = ("second", "minute", "hour", "day", "month", "day_of_week")
+        CronTrigger(**dict(zip(names, fields, strict=True)))  # its ValueError names the bad field
         return value
 
     @model_validator(mode="after")

@@ -119,3 +119,9 @@ def test_a_firing_missed_while_stopped_runs_once_on_restart(tmp_path):
 def _sleep_until_just_after_a_firing(period: int) -> None:
     now = time.time()
     time.sleep(period - now % period + 0.1)
+
+
+def test_a_bad_cron_field_is_one_line():
+    with pytest.raises(ConfigError, match="SCHEDULE") as info:
+        load_settings(schedule="5/60 * * * * *")
+    assert "\n" not in str(info.value)

@@ -13,9 +13,12 @@ Delivery is one replaceable function (``Deliver``): today ``deliver_in_process``
 registered channel from this process; a task engine that fans deliveries out to workers takes
 its place without the rest of the run changing.
 
-Runs are tasks the job tracks, shielded from the scheduler: stopping the scheduler does not cut
-a delivery short; ``drain`` lets them finish within the shutdown grace, then interrupts them
-(the run is recorded as failed, "interrupted", and the next start resumes it).
+Runs are tasks the job tracks, apart from the scheduler's: stopping the scheduler does not cut
+a delivery short, and runs go one at a time, each firing with its own day. On SIGTERM
+``stopping`` is set: deliveries begin no new message (see ``StoppingLedger``) but finish the
+ones in flight; ``drain`` waits for that within the shutdown grace, then cancels what is left.
+Either way the run is recorded as failed, "interrupted by shutdown", and the next start
+resumes it.
 """
 
 from __future__ import annotations
@@ -26,30 +29,70 @@ import logging
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from core.channels import CHANNELS, ChannelRun, deliver_channels
 from core.config import Settings
 from core.logs import event
-from core.models import ChannelCounts, Report, Run, RunSummary, SourceConfig
+from core.models import ChannelCounts, DeliveryRecord, Report, Run, RunSummary, SourceConfig, Subscription
 from core.pipeline import BuildResult, IngestResult
 from core.runs import build_day, ingest_sources
 from core.service.clock import Clock, Firing
 from core.store import Store
+from delivery.base import Ledger
 
 log = logging.getLogger(__name__)
 JOB = "daily"
 INTERRUPTED = "interrupted by shutdown"
 
-Deliver = Callable[[Store, Report, Settings], Awaitable[list[ChannelRun]]]
+#: The delivery step: (store, report, settings, stopping) -> what each channel did. ``stopping``
+#: is set on SIGTERM: start no new message, finish the ones in flight.
+Deliver = Callable[[Store, Report, Settings, asyncio.Event], Awaitable[list[ChannelRun]]]
 
 
-async def deliver_in_process(store: Store, report: Report, settings: Settings) -> list[ChannelRun]:
-    """The delivery step: the report to every confirmed subscription of every channel, from here."""
-    return await deliver_channels(store, report, settings, list(CHANNELS))
+async def deliver_in_process(
+    store: Store, report: Report, settings: Settings, stopping: asyncio.Event
+) -> list[ChannelRun]:
+    """The report to every confirmed subscription of every channel, from this process."""
+    ledger = StoppingLedger(store.ledger, stopping)
+    return await deliver_channels(store, report, settings, list(CHANNELS), ledger=ledger)
+
+
+class ShuttingDown(Exception):
+    """Raised instead of beginning a message once the service is stopping."""
+
+
+class StoppingLedger:
+    """The store's ledger, refusing to *begin* a message once ``stopping`` is set.
+
+    ``delivery.dispatch`` begins every message in the ledger before sending it, so this is the
+    one place to stop a delivery between messages: a message already begun is sent and recorded
+    as usual, the next one is never started, and the subscription's result says why. The next
+    run resumes from the ledger.
+    """
+
+    def __init__(self, base: Ledger, stopping: asyncio.Event) -> None:
+        self._base = base
+        self._stopping = stopping
+
+    def entries(self, day: date, subscription: Subscription) -> Mapping[str, DeliveryRecord]:
+        return self._base.entries(day, subscription)
+
+    def begin(
+        self, day: date, subscription: Subscription, key: str, *, section: str | None, parent: str | None
+    ) -> None:
+        if self._stopping.is_set():
+            raise ShuttingDown(f"{key} not started: the service is stopping")
+        self._base.begin(day, subscription, key, section=section, parent=parent)
+
+    def sent(self, day: date, subscription: Subscription, key: str, platform_id: str) -> None:
+        self._base.sent(day, subscription, key, platform_id)
+
+    def failed(self, day: date, subscription: Subscription, key: str, error: str, *, permanent: bool) -> None:
+        self._base.failed(day, subscription, key, error, permanent=permanent)
 
 
 def instance_name() -> str:
@@ -83,12 +126,20 @@ class DailyJob:
     sources: Sequence[SourceConfig]
     clock: Clock
     deliver: Deliver = deliver_in_process
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)  # set on SIGTERM
     instance: str = field(default_factory=instance_name)
     _runs: set[asyncio.Task[Run | None]] = field(default_factory=set)
+    # One run at a time in this process (a catch-up and a firing may meet): two deliveries at
+    # once would share the platforms' rate limits without sharing a pacer.
+    _one_at_a_time: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def fire(self) -> None:
-        """The scheduler's handler: run the due day; shielded, so stopping the scheduler keeps it."""
-        await asyncio.shield(self.start())
+        """The scheduler's handler: start the due day's run and return.
+
+        The run is this job's task, not the scheduler's: stopping the scheduler cannot cancel it,
+        and a firing that comes while a run is still going is queued with its own day (runs wait
+        for each other) instead of being dropped as an instance over ``max_instances``."""
+        self.start()
 
     def start(self) -> asyncio.Task[Run | None]:
         task = asyncio.create_task(self.run_due(), name="daily-run")
@@ -117,8 +168,11 @@ class DailyJob:
 
     async def run_due(self) -> Run | None:
         now = self.clock.now()
-        firing = self.clock.latest_firing(now)
-        return None if firing is None else await self.run(firing, now)
+        firing = self.clock.latest_firing(now)  # decided now: a run that waits keeps its day
+        if firing is None:
+            return None
+        async with self._one_at_a_time:
+            return await self.run(firing, now)
 
     async def run(self, firing: Firing, now: datetime) -> Run | None:
         """Run ``firing``'s day if this instance claims it; the finished run, or None if skipped."""
@@ -167,9 +221,12 @@ class DailyJob:
             report = built.report
         else:
             event(log, "run.report_reused", run_id=run_id, day=day)
+        started = datetime.now(UTC)  # the ledger's clock: it says what this run sent
         with tally.timed("deliver"):
-            channels = await self.deliver(self.store, report, self.settings)
-        return _record_delivery(tally, channels, run_id, day)
+            channels = await self.deliver(self.store, report, self.settings, self.stopping)
+        counts = self.store.delivery_counts(firing.day, started)
+        error = _record_delivery(tally, channels, counts, run_id, day)
+        return f"{INTERRUPTED}: {error}" if error and self.stopping.is_set() else error
 
     @asynccontextmanager
     async def _heartbeat(self, run_id: int) -> AsyncIterator[None]:
@@ -227,25 +284,23 @@ def _record_build(tally: _Tally, built: BuildResult, run_id: int, day: str) -> N
     )
 
 
-def _record_delivery(tally: _Tally, channels: list[ChannelRun], run_id: int, day: str) -> str | None:
-    """Count each channel's messages; the run's error if any delivery may succeed when retried."""
-    counts, failures, retryable = {}, [], 0
+def _record_delivery(
+    tally: _Tally, channels: list[ChannelRun], counts: dict[str, ChannelCounts], run_id: int, day: str
+) -> str | None:
+    """Record each channel's messages (counted in the ledger: a delivery stopped half-way still
+    counts what it sent); the run's error if any delivery may still succeed when retried."""
+    failures: list[str] = []
+    retryable = 0
     for run in channels:
         name = run.channel.value
-        counts[name] = ChannelCounts(
-            sent=sum(r.sent for r in run.results),
-            failed=sum(r.failed for r in run.results),
-            skipped=sum(r.already_sent for r in run.results),
-        )
+        counts.setdefault(name, ChannelCounts())
         if run.error:
             failures.append(f"{name}: {run.error}")
             retryable += 1
-        for result in (r for r in run.results if not r.complete):
+        for result in (r for r in run.results if r.error or not r.complete):
             failures.append(f"{result.subscription.target}: {result.error}")
             retryable += not result.permanent
-        fields = dataclasses.asdict(counts[name])
-        event(
-            log, "run.delivered", run_id=run_id, day=day, channel=name, dry_run=run.dry_run_reason, **fields
-        )
+        fields = dataclasses.asdict(counts[name]) | {"dry_run": run.dry_run_reason}
+        event(log, "run.delivered", run_id=run_id, day=day, channel=name, **fields)
     tally.add(messages=counts, failed_channels=tuple(failures))
     return f"{retryable} deliveries incomplete" if retryable else None

@@ -12,10 +12,11 @@ by the caller: each is an async context manager, or an object with ``async start
 
     await serve(settings, components=[web_app, slack_bot])
 
-SIGTERM or SIGINT: the scheduler stops at once (no new runs), the run in flight gets up to
-``AIDAILY_SHUTDOWN_GRACE`` seconds to finish its delivery, its summary is recorded, the
-components stop, and the process exits 0. A run cut off by the grace is recorded as interrupted;
-the next start resumes it, sending only what the ledger lacks.
+SIGTERM or SIGINT: the scheduler stops at once (no new runs); the run in flight starts no new
+message, and every message it has begun is sent and recorded (within ``AIDAILY_SHUTDOWN_GRACE``
+seconds; past that it is cut off and its message stays "sending" in the ledger, sent again next
+time); the run is recorded as interrupted, the components stop, and the process exits 0. The
+next start resumes the day (within the misfire grace), sending only what the ledger lacks.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ async def serve(
     sources = load_sources(settings.sources_file)
     trigger = daily_trigger(settings)
     with Store.open(settings.database_url) as store, _stopping_on_signals(stop):
-        job = DailyJob(store, settings, sources, clock_for(settings, trigger), deliver=deliver)
+        clock = clock_for(settings, trigger)
+        job = DailyJob(store, settings, sources, clock, deliver=deliver, stopping=stop)
         event(
             log,
             "service.started",

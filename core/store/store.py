@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from core.models import (
     Article,
     Channel,
+    ChannelCounts,
     DeliveryRecord,
     FetchResult,
     Report,
@@ -247,6 +248,11 @@ class Store:
         """Every ledger entry of ``day``, by subscription, in send order."""
         with self._read() as conn:
             return ledger.records(conn, day)
+
+    def delivery_counts(self, day: date, since: datetime) -> dict[str, ChannelCounts]:
+        """Per channel: ``day``'s messages sent and failed since ``since``, and sent before it."""
+        with self._read() as conn:
+            return ledger.counts(conn, day, since)
 
     def latest_delivery_day(self) -> date | None:
         with self._read() as conn:
