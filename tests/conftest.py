@@ -68,3 +68,12 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 def postgres_url() -> Iterator[str]:
     """A URL of an empty PostgreSQL schema only (skipped without AIDAILY_TEST_POSTGRES_URL)."""
     yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def clean_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AIDAILY_* variable, and a working directory without a .env file, for settings tests."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("AIDAILY_"):
+            monkeypatch.delenv(name)

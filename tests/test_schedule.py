@@ -20,12 +20,7 @@ from core.store.tables import SchedulerJobRow
 TAIPEI = ZoneInfo("Asia/Taipei")
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
-        if name.startswith("AIDAILY_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
 
 def test_the_wall_clock_builds_the_day_whose_build_time_last_passed():
