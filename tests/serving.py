@@ -51,6 +51,14 @@ class Instance:
         lines = self.log_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.startswith("{")]
 
+    killed: bool = False
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies at once, as on a crash or a lost machine."""
+        self.killed = True
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
     def terminate(self, timeout: float = 60) -> int:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout)
@@ -102,7 +110,7 @@ class Site:
 
     def _check_alive(self) -> None:
         for instance in self.instances:
-            if instance.process.poll() not in (None, 0):
+            if instance.process.poll() not in (None, 0) and not instance.killed:
                 tail = instance.log_path.read_text(encoding="utf-8")[-2000:]
                 raise AssertionError(f"aidaily serve exited {instance.process.returncode}:\n{tail}")
 

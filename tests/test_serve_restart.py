@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from serving import site
 from test_serve_soak import assert_platforms_match_the_ledger
 
@@ -82,4 +83,30 @@ def test_a_day_missed_while_stopped_runs_once_on_restart(tmp_path):
     assert late.instance.endswith(f":{second.process.pid}")
     assert late.started_at.timestamp() > serving.firing_of(missed).timestamp() + 0.3  # late, once
     with Store.open(url) as store:
+        assert_platforms_match_the_ledger(serving, store)
+
+
+@pytest.mark.postgres
+def test_a_killed_leader_is_replaced_and_its_day_finished_by_the_other_instance(tmp_path, postgres_url):
+    """Two instances on PostgreSQL; the leader is SIGKILLed mid-delivery. The other takes the lock
+    when the dead session drops, waits for the dead run's claim to go stale, and finishes the day
+    from the stored report: the message that was in flight is sent again, nothing twice."""
+    with site(tmp_path, postgres_url, period=60, days=1, lead_in=4) as serving:
+        serving.slack.crash_after(1, "hang")  # Slack's second message is held, never served
+        instances = [serving.start(AIDAILY_RUN_LEASE="3"), serving.start(AIDAILY_RUN_LEASE="3")]
+        wait_until(lambda: serving.slack.arrivals >= 2 and len(serving.telegram.messages) == 3, timeout=40)
+        (leader,) = [i for i in instances if "leader.elected" in {e["event"] for e in i.events()}]
+        (other,) = [i for i in instances if i is not leader]
+        leader.kill()
+        serving.slack.recover()  # the held request is dropped unanswered: it never arrived
+        run = serving.wait_for(lambda runs: runs[0].status is RunStatus.SUCCEEDED, timeout=40)[0]
+        assert other.terminate() == 0
+    assert run.instance.endswith(f":{other.process.pid}") and run.attempts == 2
+    events = [e["event"] for e in other.events()]
+    assert events.index("leader.elected") < events.index("run.waiting") < events.index("run.started")
+    assert "run.report_reused" in events
+    rows = {(channel, r.key): r for channel, r in ledger_of(serving, run.day)}
+    assert all(r.status is DeliveryStatus.SENT for r in rows.values())
+    assert rows[("slack", "section:research")].attempts == 2  # in flight when the leader died
+    with Store.open(postgres_url) as store:
         assert_platforms_match_the_ledger(serving, store)

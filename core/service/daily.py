@@ -2,12 +2,14 @@
 
 ``DailyJob.fire`` is what the scheduler calls. It runs the day of the latest firing (see
 ``core/service/clock.py``) if this instance wins the claim on (daily, day) in the ``runs`` table;
-otherwise the day is done, or being done elsewhere, and it logs why it skipped. While it runs it
-renews the claim's heartbeat, so a crash of this process lets another instance take the day over
-after ``AIDAILY_RUN_LEASE`` seconds. A day's report is built once: a retried run (the first one
-failed or was interrupted) delivers the stored report, and the delivery ledger sends only what
-is missing. Every step logs one structured event, and the run's summary (articles, topics,
-items, LLM calls and tokens, messages per channel, failures, seconds per stage) is stored with it.
+a day done already is skipped, and a day being run elsewhere is waited for: if its holder stops
+renewing the claim's heartbeat (it died), the claim goes stale after ``AIDAILY_RUN_LEASE``
+seconds and this instance takes the day over. While it runs it renews its own heartbeat.
+
+A day's report is built once: a retried run (the first one failed or was interrupted) delivers
+the stored report, and the delivery ledger sends only what is missing. Every step logs one
+structured event, and the run's summary (articles, topics, items, LLM calls and tokens, messages
+per channel, failures, seconds per stage) is stored with it.
 
 Delivery is one replaceable function (``Deliver``): today ``deliver_in_process`` sends to every
 registered channel from this process; a task engine that fans deliveries out to workers takes
@@ -37,7 +39,16 @@ from datetime import UTC, date, datetime, timedelta
 from core.channels import CHANNELS, ChannelRun, deliver_channels
 from core.config import Settings
 from core.logs import event
-from core.models import ChannelCounts, DeliveryRecord, Report, Run, RunSummary, SourceConfig, Subscription
+from core.models import (
+    ChannelCounts,
+    DeliveryRecord,
+    Report,
+    Run,
+    RunStatus,
+    RunSummary,
+    SourceConfig,
+    Subscription,
+)
 from core.pipeline import BuildResult, IngestResult
 from core.runs import build_day, ingest_sources
 from core.service.clock import Clock, Firing
@@ -176,14 +187,8 @@ class DailyJob:
 
     async def run(self, firing: Firing, now: datetime) -> Run | None:
         """Run ``firing``'s day if this instance claims it; the finished run, or None if skipped."""
-        lease = timedelta(seconds=self.settings.run_lease)
-        run = self.store.claim_run(JOB, firing.day, self.instance, now, lease)
+        run = await self._claim(firing)
         if run is None or run.id is None:
-            held = self.store.get_run(JOB, firing.day)
-            status = held.status.value if held else "unknown"
-            event(
-                log, "run.skipped", day=firing.day.isoformat(), status=status, holder=held and held.instance
-            )
             return None
         event(log, "run.started", run_id=run.id, day=firing.day.isoformat(), attempt=run.attempts)
         tally, error = _Tally(), None
@@ -197,6 +202,26 @@ class DailyJob:
             log.debug("run failed", exc_info=True)
             error = f"{type(exc).__name__}: {exc}"
         return self._finish(run, tally, error)
+
+    async def _claim(self, firing: Firing) -> Run | None:
+        """Claim the day; while another instance holds it running, wait for it to finish or for
+        its claim to go stale (its process died), then try again."""
+        lease = timedelta(seconds=self.settings.run_lease)
+        while not self.stopping.is_set():
+            now = self.clock.now()
+            run = self.store.claim_run(JOB, firing.day, self.instance, now, lease)
+            if run is not None:
+                return run
+            held = self.store.get_run(JOB, firing.day)
+            fields = {"day": firing.day.isoformat(), "holder": held.instance if held else None}
+            if held is None or held.status is not RunStatus.RUNNING:
+                event(log, "run.skipped", status=held.status.value if held else None, **fields)
+                return None
+            stale_in = (held.heartbeat_at + lease - now).total_seconds()
+            event(log, "run.waiting", stale_in_seconds=round(stale_in, 1), **fields)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), max(stale_in, 0.0) + 0.1)
+        return None
 
     def _finish(self, run: Run, tally: _Tally, error: str | None) -> Run | None:
         assert run.id is not None
