@@ -26,6 +26,12 @@ def ledger_of(serving, day):
         return [(targets[r.subscription_id], r) for r in store.delivery_records(day)]
 
 
+def _recorded(serving, channel: str) -> int:
+    runs = serving.runs()
+    rows = ledger_of(serving, runs[0].day) if runs else []
+    return sum(c == channel and r.status is DeliveryStatus.SENT for c, r in rows)
+
+
 def wait_until(condition, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -94,7 +100,9 @@ def test_a_killed_leader_is_replaced_and_its_day_finished_by_the_other_instance(
     with site(tmp_path, postgres_url, period=60, days=1, lead_in=4) as serving:
         serving.slack.crash_after(1, "hang")  # Slack's second message is held, never served
         instances = [serving.start(AIDAILY_RUN_LEASE="3"), serving.start(AIDAILY_RUN_LEASE="3")]
-        wait_until(lambda: serving.slack.arrivals >= 2 and len(serving.telegram.messages) == 3, timeout=40)
+        # Kill it once Telegram's delivery is recorded (not merely received: killed in between,
+        # a message would be sent again, the one window the ledger documents) and Slack's is held.
+        wait_until(lambda: serving.slack.arrivals >= 2 and _recorded(serving, "telegram") == 3, timeout=40)
         (leader,) = [i for i in instances if "leader.elected" in {e["event"] for e in i.events()}]
         (other,) = [i for i in instances if i is not leader]
         leader.kill()

@@ -245,6 +245,7 @@ class DailyJob:
             _record_build(tally, built, run_id, day)
             report = built.report
         else:
+            tally.add(topics=report.topics_count, items=len(report.items))
             event(log, "run.report_reused", run_id=run_id, day=day)
         started = datetime.now(UTC)  # the ledger's clock: it says what this run sent
         with tally.timed("deliver"):

@@ -60,10 +60,13 @@ class PostgresLock:
             conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         except DBAPIError:
             return False  # the database is unreachable: nobody can lead through it now
-        schema = conn.execute(text("SELECT current_schema()")).scalar() or "public"
-        if conn.execute(select(func.pg_try_advisory_lock(_key(schema)))).scalar():
-            self._conn = conn
-            return True
+        try:
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or "public"
+            if conn.execute(select(func.pg_try_advisory_lock(_key(schema)))).scalar():
+                self._conn = conn
+                return True
+        except DBAPIError:
+            pass  # the connection broke between connecting and asking: try again later
         conn.close()
         return False
 
