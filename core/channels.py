@@ -216,14 +216,25 @@ class ChannelRun:
 
 
 async def deliver_channels(
-    store: Store, report: Report, settings: Settings, channels: Sequence[Channel], *, dry_run: bool = False
+    store: Store,
+    report: Report,
+    settings: Settings,
+    channels: Sequence[Channel],
+    *,
+    dry_run: bool = False,
+    ledger: Ledger | None = None,
 ) -> list[ChannelRun]:
-    """Deliver ``report`` to every confirmed subscription of ``channels``; the channels at once."""
-    return list(await asyncio.gather(*(_deliver(store, report, settings, c, dry_run) for c in channels)))
+    """Deliver ``report`` to every confirmed subscription of ``channels``; the channels at once.
+
+    ``ledger`` stands in for the store's (the service wraps it to stop starting messages on
+    SIGTERM)."""
+    base = ledger or store.ledger
+    runs = (_deliver(store, base, report, settings, c, dry_run) for c in channels)
+    return list(await asyncio.gather(*runs))
 
 
 async def _deliver(
-    store: Store, report: Report, settings: Settings, channel: Channel, dry_run: bool
+    store: Store, base: Ledger, report: Report, settings: Settings, channel: Channel, dry_run: bool
 ) -> ChannelRun:
     subscriptions = store.iter_subscriptions(channel, SubscriptionStatus.CONFIRMED)
     first = next(subscriptions, None)
@@ -231,7 +242,7 @@ async def _deliver(
         return ChannelRun(channel)
     subscriptions = itertools.chain([first], subscriptions)
     reason = "--dry-run" if dry_run else _missing_token(settings, CHANNELS[channel])
-    ledger: Ledger = OverlayLedger(store.ledger) if reason else store.ledger
+    ledger: Ledger = OverlayLedger(base) if reason else base
     return await _run(report, settings, channel, subscriptions, ledger, reason)
 
 

@@ -368,6 +368,35 @@ def deliveries(day: DateOption = None):
         out.print(table, highlight=False)
 
 
+@app.command()
+def serve():
+    """Run the service until SIGTERM: the daily fetch, build and delivery at the build time (one
+    leader among instances schedules; each day runs once), with JSON logs on stderr."""
+    from core.logs import configure_logging
+    from core.service.serve import serve as run_service
+
+    settings = _settings()
+    configure_logging(settings)
+    asyncio.run(run_service(settings))
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+):
+    """The scheduled runs of `aidaily serve`: per day, who ran it, how it ended, and what it did
+    (articles, topics, items, LLM calls and tokens, messages per channel, failures, seconds)."""
+    from core.service.listing import runs_json, runs_table
+
+    with Store.open(_settings().database_url) as store:
+        recent = store.recent_runs(limit)
+    if as_json:
+        sys.stdout.write(runs_json(recent))
+    else:
+        out.print(runs_table(recent), highlight=False)
+
+
 def main() -> None:
     try:
         app()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -116,6 +117,52 @@ class Settings(BaseSettings):
     )
     subscribe_limit: int = Field(5, ge=1, description="Subscribe requests one client may make per hour")
 
+    # The service (aidaily serve)
+    schedule: str | None = Field(
+        None,
+        description="Cron expression with seconds (sec min hour day month weekday) for the daily run;"
+        " overrides the build time (demos and tests compress the schedule with it)",
+    )
+    simulate_from: date | None = Field(
+        None, description="With AIDAILY_SCHEDULE: the report day of the first firing; each later one the next"
+    )
+    simulate_start: datetime | None = Field(
+        None, description="With AIDAILY_SIMULATE_FROM: the moment (with offset) from which firings count"
+    )
+    misfire_grace: int = Field(
+        4 * 3600, ge=1, description="Seconds a missed daily run may still start late (after downtime)"
+    )
+    run_lease: float = Field(
+        600.0, gt=0, description="Seconds without a heartbeat before another instance takes a run over"
+    )
+    leader_retry: float = Field(15.0, gt=0, description="Seconds between a follower's tries to lead")
+    shutdown_grace: float = Field(
+        120.0, ge=0, description="Seconds SIGTERM waits for the run in flight before interrupting it"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron_with_seconds(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        fields = value.split()
+        if len(fields) != 6:
+            raise ValueError("use six fields: second minute hour day month weekday, e.g. '*/5 * * * * *'")
+        names = ("second", "minute", "hour", "day", "month", "day_of_week")
+        CronTrigger(**dict(zip(names, fields, strict=True)))  # its ValueError names the bad field
+        return value
+
+    @model_validator(mode="after")
+    def _simulation_needs_a_schedule(self) -> Settings:
+        if (self.simulate_from is None) != (self.simulate_start is None):
+            raise ValueError("AIDAILY_SIMULATE_FROM and AIDAILY_SIMULATE_START go together")
+        if self.simulate_from is not None and self.schedule is None:
+            raise ValueError("simulated days need AIDAILY_SCHEDULE (one firing is one day)")
+        if self.simulate_start is not None and self.simulate_start.tzinfo is None:
+            raise ValueError("AIDAILY_SIMULATE_START needs a UTC offset, e.g. 2026-11-22T08:00:00+00:00")
+        return self
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -165,6 +212,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
+        if not field:  # a rule across settings names them itself
+            raise ConfigError(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
         raise ConfigError(f"setting {field.upper()}: {first['msg']}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: {exc}") from None

@@ -452,3 +452,63 @@ class WriterStats:
             if isinstance(getattr(self, f.name), int)
         }
         return dataclasses.replace(self, **counts)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCounts:
+    """Messages of one channel in one run: sent now, failed, and skipped (sent by an earlier run)."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What one scheduled run did, stored as JSON beside the run (``aidaily runs``)."""
+
+    articles_fetched: int = 0  # parsed from the feeds this run
+    articles_new: int = 0  # not seen before
+    topics: int = 0
+    items: int = 0
+    llm: WriterStats = field(default_factory=WriterStats)
+    messages: dict[str, ChannelCounts] = field(default_factory=dict)  # by channel
+    failed_feeds: tuple[str, ...] = ()  # "name: error"
+    failed_channels: tuple[str, ...] = ()  # "channel: error" or "channel: N subscriptions failed"
+    seconds: dict[str, float] = field(default_factory=dict)  # by stage: fetch, build, deliver
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunSummary:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}  # a newer version may store more
+        values["llm"] = WriterStats(**values.get("llm", {}))
+        values["messages"] = {k: ChannelCounts(**v) for k, v in values.get("messages", {}).items()}
+        for name in ("failed_feeds", "failed_channels"):
+            values[name] = tuple(values.get(name, ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One claimed run of a scheduled job for one report day: who ran it, how it went."""
+
+    job: str
+    day: date
+    status: RunStatus
+    instance: str  # hostname:pid of the process that holds (or held) the claim
+    started_at: datetime
+    heartbeat_at: datetime
+    attempts: int = 1
+    finished_at: datetime | None = None
+    error: str | None = None
+    summary: RunSummary = field(default_factory=RunSummary)
+    id: int | None = None

@@ -62,3 +62,18 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """A migrated, empty store on SQLite only, for tests that need one backend."""
     with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as opened:
         yield opened
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of an empty PostgreSQL schema only (skipped without AIDAILY_TEST_POSTGRES_URL)."""
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def clean_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AIDAILY_* variable, and a working directory without a .env file, for settings tests."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("AIDAILY_"):
+            monkeypatch.delenv(name)

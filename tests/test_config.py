@@ -13,13 +13,7 @@ from core.models import SourceKind
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    # Settings read .env from the working directory; run each test where there is none.
-    monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
-        if name.startswith("AIDAILY_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
 
 def test_environment_overrides_defaults(monkeypatch):

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
-from core.models import Channel, DeliveryRecord, DeliveryStatus, Subscription
+from core.models import Channel, ChannelCounts, DeliveryRecord, DeliveryStatus, Subscription
 from core.store.tables import DeliveryRow, SubscriptionRow
 
 Transaction = Callable[[], AbstractContextManager[Connection]]
@@ -130,6 +130,24 @@ def records(conn: Connection, day: date) -> list[DeliveryRecord]:
     query = select(DeliveryRow).where(DeliveryRow.report_date == day)
     query = query.order_by(DeliveryRow.subscription_id, DeliveryRow.id)
     return [_record(row) for row in conn.execute(query).mappings()]
+
+
+def counts(conn: Connection, day: date, since: datetime) -> dict[str, ChannelCounts]:
+    """Per channel, ``day``'s messages: sent since ``since``, failed since then (or left in
+    flight), and skipped (sent before ``since``, by an earlier run)."""
+    query = (
+        select(SubscriptionRow.channel, DeliveryRow.status, DeliveryRow.sent_at, DeliveryRow.updated_at)
+        .join(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
+        .where(DeliveryRow.report_date == day)
+    )
+    tallies: dict[str, dict[str, int]] = {}
+    for channel, status, sent_at, updated_at in conn.execute(query):
+        tally = tallies.setdefault(channel, {"sent": 0, "failed": 0, "skipped": 0})
+        if status == DeliveryStatus.SENT.value:
+            tally["sent" if sent_at >= since else "skipped"] += 1
+        elif updated_at >= since:
+            tally["failed"] += 1
+    return {channel: ChannelCounts(**tally) for channel, tally in tallies.items()}
 
 
 def latest_day(conn: Connection) -> date | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -19,9 +19,12 @@ from sqlalchemy.exc import OperationalError
 from core.models import (
     Article,
     Channel,
+    ChannelCounts,
     DeliveryRecord,
     FetchResult,
     Report,
+    Run,
+    RunSummary,
     SeenKeys,
     SourceConfig,
     SourceHealth,
@@ -32,7 +35,7 @@ from core.models import (
     Topic,
     WriterStats,
 )
-from core.store import archive, articles, ledger, reports, sources, subscriptions, topics, writer
+from core.store import archive, articles, ledger, reports, runs, sources, subscriptions, topics, writer
 from core.store.archive import ReportSummary, StoreCounts
 from core.store.db import StoreError, describe, migrate, open_engine, redact
 from core.store.report_items import ReportedItem, reported_items
@@ -292,6 +295,39 @@ class Store:
         with self._read() as conn:
             return ledger.find_sent(conn, channel, address, platform_id)
 
+    def delivery_counts(self, day: date, since: datetime) -> dict[str, ChannelCounts]:
+        """Per channel: ``day``'s messages sent and failed since ``since``, and sent before it."""
+        with self._read() as conn:
+            return ledger.counts(conn, day, since)
+
     def latest_delivery_day(self) -> date | None:
         with self._read() as conn:
             return ledger.latest_day(conn)
+
+    # Scheduled runs (core/service): the claim that makes a day run once, and its summary
+
+    def claim_run(self, job: str, day: date, instance: str, now: datetime, lease: timedelta) -> Run | None:
+        """Claim ``job`` for ``day``: the run if this instance is to run it, else None."""
+        with self._write() as conn:
+            return runs.claim(conn, job, day, instance, now, lease)
+
+    def heartbeat_run(self, run_id: int, instance: str, now: datetime) -> bool:
+        """Keep a claim alive; False once another instance has taken it over."""
+        with self._write() as conn:
+            return runs.heartbeat(conn, run_id, instance, now)
+
+    def finish_run(
+        self, run_id: int, instance: str, now: datetime, summary: RunSummary, error: str | None = None
+    ) -> bool:
+        """Record a run as succeeded (no ``error``) or failed, with its summary."""
+        with self._write() as conn:
+            return runs.finish(conn, run_id, instance, now, summary, error)
+
+    def get_run(self, job: str, day: date) -> Run | None:
+        with self._read() as conn:
+            return runs.get(conn, job, day)
+
+    def recent_runs(self, limit: int = 20, job: str | None = None) -> list[Run]:
+        """The newest runs first."""
+        with self._read() as conn:
+            return runs.recent(conn, limit, job)

@@ -21,10 +21,12 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -301,3 +303,41 @@ class DeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RunRow(Base):
+    """One run of a scheduled job for one report day; the unique (job, day) is the claim.
+
+    The instance that inserts the row runs the day; a ``running`` row whose heartbeat is older
+    than the lease may be taken over (its process died); a ``succeeded`` day never runs again.
+    """
+
+    __tablename__ = "runs"
+    __table_args__ = (UniqueConstraint("job", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    instance: Mapped[str] = mapped_column(String(200))  # hostname:pid
+    attempts: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # RunSummary.to_json()
+
+
+class SchedulerJobRow(Base):
+    """APScheduler's ``SQLAlchemyJobStore`` table, declared exactly as that class declares it.
+
+    The migration creates it, so the job store's own ``create(checkfirst=True)`` finds it and does
+    nothing; a test compares these columns with the job store's. Only APScheduler reads or writes it.
+    """
+
+    __tablename__ = "apscheduler_jobs"
+
+    # 191 and 25 are APScheduler's: the longest MySQL utf8mb4 key, and an 8-byte float.
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -18,6 +18,7 @@ what Slack checks, and records every message it accepts; for the bot also ``auth
                                          # answering, answer "500", or "hang": hold each request
                                          # unanswered and unserved until recover()
         slack.recover()
+        slack.slow(2.0)                  # answer each request only after 2 s (0: at once again)
         slack.rate_limited               # how many 429s were answered
         slack.arrivals                   # requests that arrived (held and dropped ones too)
 
@@ -126,6 +127,7 @@ class SlackServer(LoopbackServer):
         self._next_allowed: dict[str, float] = {}  # GCRA: theoretical arrival time per channel
         self._storm: tuple[int, str] = (0, "1")
         self._crash: tuple[int, str] | None = None
+        self._delay = 0.0
         self._lock = threading.Lock()
         self._recovered = threading.Event()
         self._workspaces: dict[str, Workspace] = {}
@@ -199,6 +201,10 @@ class SlackServer(LoopbackServer):
         with self._lock:
             self._crash = (count, mode)
             self._recovered.clear()
+
+    def slow(self, seconds: float) -> None:
+        with self._lock:
+            self._delay = seconds
 
     def recover(self) -> None:
         with self._lock:
@@ -417,6 +423,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with slack._lock:
             slack.arrivals += 1
+        with slack._lock:
+            delay = slack._delay
+        if delay:
+            slack.closing.wait(delay)  # a slow platform: the request is in flight all this time
         mode = slack._crash_mode()
         if mode == "hang":  # held, never served: recover() lets it go unanswered
             while not (slack.closing.is_set() or slack._recovered.wait(0.05)):
