@@ -173,7 +173,7 @@ async def _deliver(
     if first is None:
         return ChannelRun(channel)
     subscriptions = itertools.chain([first], subscriptions)
-    reason = "--dry-run" if dry_run else _missing_token(settings, CHANNELS[channel])
+    reason = "--dry-run" if dry_run else missing_token(settings, channel)
     ledger: Ledger = OverlayLedger(store.ledger) if reason else store.ledger
     return await _run(report, settings, channel, subscriptions, ledger, reason)
 
@@ -210,7 +210,9 @@ async def _run(
     return ChannelRun(channel, results, dry_run_reason, path)
 
 
-def _missing_token(settings: Settings, wiring: Wiring) -> str | None:
-    if getattr(settings, wiring.token) is None:
-        return f"AIDAILY_{wiring.token.upper()} is not set"
+def missing_token(settings: Settings, channel: Channel) -> str | None:
+    """Why ``channel`` cannot really send (its token setting is unset), or None when it can."""
+    token = CHANNELS[channel].token
+    if getattr(settings, token) is None:
+        return f"AIDAILY_{token.upper()} is not set"
     return None

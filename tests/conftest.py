@@ -51,6 +51,12 @@ def _postgres_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of an empty PostgreSQL schema (skipped without AIDAILY_TEST_POSTGRES_URL)."""
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     """A migrated, empty store on each backend."""
     with Store.open(db_url) as opened:
