@@ -7,7 +7,6 @@ configuration file) end with one line on stderr and a non-zero exit, never a tra
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -330,7 +329,7 @@ def worker(
 
     from core.channels import select_channels
     from core.service.queue import QueueUnavailable, conninfo
-    from core.service.worker import run_worker
+    from core.service.worker import configure_logging, run_worker
 
     settings = _settings()
     try:
@@ -338,7 +337,7 @@ def worker(
         queues = [c for name in queue or [] for c in select_channels(name)] or None
     except (QueueUnavailable, ValueError) as exc:
         raise UserError(str(exc)) from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         asyncio.run(run_worker(settings, concurrency=concurrency, queues=queues))
     except ConnectorException as exc:

@@ -64,6 +64,14 @@ class OpenAdapters:
         await self._stack.aclose()
 
 
+def configure_logging() -> None:
+    """Job starts, ends and recoveries on stderr. httpx stays at warnings: it logs each request's
+    URL, and the Telegram Bot API carries the bot token in the URL."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def default_openers() -> dict[Channel, OpenAdapter]:
     """The adapters of the channel registry, built from settings (``core.channels``)."""
     return {channel: wiring.open for channel, wiring in CHANNELS.items()}
