@@ -50,7 +50,7 @@ from core.config import Settings
 from core.models import Channel, Subscription, SubscriptionStatus
 from core.store import Store
 from delivery.base import Adapter, DeliveryResult
-from delivery.dispatch import deliver_all
+from delivery.dispatch import ThreadedLedger, deliver_all
 
 log = logging.getLogger(__name__)
 
@@ -201,9 +201,9 @@ async def deliver_batch(
     subscriptions = _still_confirmed(resources.store.subscriptions_by_id(subscription_ids))
     adapter = await resources.adapter(Channel(channel))
     concurrency = _concurrency(resources.settings, Channel(channel), len(subscriptions))
-    results = await deliver_all(
-        adapter, report, subscriptions, resources.store.ledger, concurrency=concurrency
-    )
+    # Commits in threads: a PostgreSQL commit waits for the disk, and must not stop the loop.
+    ledger = ThreadedLedger(resources.store.ledger)
+    results = await deliver_all(adapter, report, subscriptions, ledger, concurrency=concurrency)
     return _outcome(results)
 
 
