@@ -74,6 +74,7 @@ class Run:
     received: int  # what the fake Slack and Telegram got (the SMTP sink keeps no count)
     seconds: float
     peak_mib: list[float]
+    load: float  # the machine's 1-minute load average as the run ended: other work shares the cores
 
 
 # --- a worker process: the real run_worker with pacing scaled like the fakes ------------------
@@ -243,13 +244,14 @@ def measure(args: argparse.Namespace, workers: int, smtp_port: int) -> Run:
             _wait_done(url)
             sent, finished = _ledger(url)
             peaks = [_peak_mib(p.pid) for p in processes]
+            load = os.getloadavg()[0]
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
             for process in processes:
                 process.wait(60)
         received = len(slack.messages) + len(telegram.messages)
-    return Run(workers, sent, received, (finished - started).total_seconds(), peaks)
+    return Run(workers, sent, received, (finished - started).total_seconds(), peaks, load)
 
 
 def _settings_of(env: dict[str, str]) -> dict[str, str]:
@@ -316,8 +318,8 @@ def table(runs: list[Run], args: argparse.Namespace) -> str:
         " the workers, the fakes, PostgreSQL and the SMTP sink.",
         "",
         "| workers | email | Telegram msgs | Slack msgs | all msgs | seconds | msgs/s | speed-up "
-        "| peak RSS MiB per worker |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| peak RSS MiB per worker | load average |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for run in runs:
         total = sum(run.sent.values())
@@ -326,7 +328,7 @@ def table(runs: list[Run], args: argparse.Namespace) -> str:
         lines.append(
             f"| {run.workers} | {run.sent[Channel.EMAIL]:,} | {run.sent[Channel.TELEGRAM]:,} "
             f"| {run.sent[Channel.SLACK]:,} | {total:,} | {run.seconds:.1f} | {total / run.seconds:.0f} "
-            f"| {speed_up:.2f}x | {peaks} |"
+            f"| {speed_up:.2f}x | {peaks} | {run.load:.1f} |"
         )
     return "\n".join(lines)
 

@@ -28,10 +28,10 @@ from core.config import Settings, load_settings
 from core.models import Channel, DeliveryStatus, Subscription
 from core.report.markdown import render_markdown
 from core.service.queue import (
-    _RETRY,
+    BATCH_RETRY,
     BatchIncomplete,
     QueueUnavailable,
-    _outcome,
+    batch_outcome,
     conninfo,
     enqueue_fanout,
     make_app,
@@ -80,14 +80,14 @@ def test_a_batch_with_a_passing_failure_is_retried_and_a_permanent_one_is_not() 
     sub = Subscription(Channel.SLACK, "C1", id=1)
     done = DeliveryResult(sub, planned=3, sent=3)
     gone = DeliveryResult(sub, planned=3, failed=1, error="not_in_channel", permanent=True)
-    assert _outcome([done, gone]) == {
+    assert batch_outcome([done, gone]) == {
         "subscriptions": 2,
         "sent": 3,
         "already_sent": 0,
         "failed_permanently": 1,
     }
     with pytest.raises(BatchIncomplete, match="1 of 2 subscriptions unfinished"):
-        _outcome([done, DeliveryResult(sub, planned=3, sent=1, failed=1, error="timeout")])
+        batch_outcome([done, DeliveryResult(sub, planned=3, sent=1, failed=1, error="timeout")])
 
 
 def test_a_batch_is_retried_four_times_backing_off() -> None:
@@ -98,7 +98,7 @@ def test_a_batch_is_retried_four_times_backing_off() -> None:
     for attempts in range(5):
         Job.attempts = attempts
         before = datetime.now(UTC)
-        decision = _RETRY.get_retry_decision(exception=BatchIncomplete("x"), job=Job())  # type: ignore[arg-type]
+        decision = BATCH_RETRY.get_retry_decision(exception=BatchIncomplete("x"), job=Job())  # type: ignore[arg-type]
         waits.append(round((decision.retry_at - before).total_seconds()) if decision else None)
     assert waits == [5, 25, 125, 625, None]
 

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 FAN_OUT = "fan_out"
 DELIVER_BATCH = "deliver_batch"
 #: Backoff of a batch that failed (total_wait = 5 ** (attempt + 1)): 5 s, 25 s, 125 s, 625 s.
-_RETRY = RetryStrategy(max_attempts=4, exponential_wait=5)
+BATCH_RETRY = RetryStrategy(max_attempts=4, exponential_wait=5)
 SQLITE_ERROR = (
     "delivery workers need PostgreSQL (AIDAILY_DATABASE_URL=postgresql+psycopg://...);"
     " on SQLite `aidaily deliver` delivers in process"
@@ -111,8 +111,8 @@ def make_app(settings: Settings, *, connections: int = 4) -> App:
         kwargs={"application_name": "aidaily-queue"},
     )
     app = App(connector=connector)
-    app.task(name=FAN_OUT, pass_context=True, retry=_RETRY)(fan_out)
-    app.task(name=DELIVER_BATCH, pass_context=True, retry=_RETRY)(deliver_batch)
+    app.task(name=FAN_OUT, pass_context=True, retry=BATCH_RETRY)(fan_out)
+    app.task(name=DELIVER_BATCH, pass_context=True, retry=BATCH_RETRY)(deliver_batch)
     return app
 
 
@@ -204,7 +204,7 @@ async def deliver_batch(
     # Commits in threads: a PostgreSQL commit waits for the disk, and must not stop the loop.
     ledger = ThreadedLedger(resources.store.ledger)
     results = await deliver_all(adapter, report, subscriptions, ledger, concurrency=concurrency)
-    return _outcome(results)
+    return batch_outcome(results)
 
 
 def _still_confirmed(subscriptions: list[Subscription]) -> list[Subscription]:
@@ -220,7 +220,7 @@ def _concurrency(settings: Settings, channel: Channel, size: int) -> int:
     return max(1, size)
 
 
-def _outcome(results: list[DeliveryResult]) -> dict[str, Any]:
+def batch_outcome(results: list[DeliveryResult]) -> dict[str, Any]:
     """Counts for the job's result; ``BatchIncomplete`` when a retry may finish the batch."""
     counts = {
         "subscriptions": len(results),
