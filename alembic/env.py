@@ -20,6 +20,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from core.store.db import in_our_models
 from core.store.tables import Base
 
 
@@ -30,6 +31,7 @@ def run_migrations(connection: Connection) -> None:
         # SQLite can barely ALTER a table: batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=in_our_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -241,7 +241,7 @@ async def _deliver(
     if first is None:
         return ChannelRun(channel)
     subscriptions = itertools.chain([first], subscriptions)
-    reason = "--dry-run" if dry_run else _missing_token(settings, CHANNELS[channel])
+    reason = "--dry-run" if dry_run else missing_token(settings, channel)
     ledger: Ledger = OverlayLedger(base) if reason else base
     return await _run(report, settings, channel, subscriptions, ledger, reason)
 
@@ -279,7 +279,9 @@ async def _run(
     return run
 
 
-def _missing_token(settings: Settings, wiring: Wiring) -> str | None:
-    if getattr(settings, wiring.token) is None:
-        return f"AIDAILY_{wiring.token.upper()} is not set"
+def missing_token(settings: Settings, channel: Channel) -> str | None:
+    """Why ``channel`` cannot really send (its token setting is unset), or None when it can."""
+    token = CHANNELS[channel].token
+    if getattr(settings, token) is None:
+        return f"AIDAILY_{token.upper()} is not set"
     return None

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.config import ConfigError, Settings, load_settings, load_sources
-from core.models import Report, SourceConfig
+from core.models import Channel, Report, SourceConfig
 from core.output import print_build, print_ingest, print_stats, report_json
 from core.progress import RichObserver
 from core.runs import build_day, ingest_sources
@@ -319,6 +319,9 @@ def deliver_cmd(
     day: DateOption = None,
     channel: Annotated[str, typer.Option(help="slack, telegram, email or all")] = "all",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the API calls to out/ instead")] = False,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Enqueue the fan-out for `aidaily worker` (PostgreSQL)")
+    ] = False,
 ):
     """Send a stored report (the latest by default) to every confirmed subscription; a repeated
     run sends only what is missing. Without a channel's token it is a dry run."""
@@ -329,14 +332,70 @@ def deliver_cmd(
         channels = select_channels(channel)
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    if queue and dry_run:
+        raise UserError("a dry run delivers in process: use --dry-run without --queue")
     settings = _settings()
     with Store.open(settings.database_url) as store:
         report = _stored_report(store, _parse_day(day))
+        if queue:
+            _enqueue(settings, report.date, channels)
+            return
         runs = asyncio.run(deliver_channels(store, report, settings, channels, dry_run=dry_run))
     for shown in runs_report(runs):
         out.print(shown, highlight=False)
     if any(run.failed for run in runs):
         raise typer.Exit(1)
+
+
+def _enqueue(settings: Settings, day: date, channels: list[Channel]) -> None:
+    from procrastinate.exceptions import ConnectorException
+
+    from core.service.queue import QueueUnavailable, enqueue_fanout
+
+    try:
+        answers = asyncio.run(enqueue_fanout(settings, day, channels))
+    except QueueUnavailable as exc:
+        raise UserError(str(exc)) from None
+    except ConnectorException as exc:
+        raise UserError(f"cannot reach the delivery queue: {_first_line(exc)}") from None
+    for answer in answers:
+        state = "fan-out queued" if answer.queued else f"not queued: {answer.reason}"
+        out.print(f"{answer.channel.value}: {state} for {day}", highlight=False)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Batches at once (AIDAILY_WORKER_CONCURRENCY)")
+    ] = None,
+    queue: Annotated[
+        list[str] | None, typer.Option("--queue", help="Only this channel's jobs (repeatable)")
+    ] = None,
+):
+    """Run delivery jobs queued by `aidaily deliver --queue` (PostgreSQL) until SIGTERM, which
+    lets the batches in flight finish."""
+    from procrastinate.exceptions import ConnectorException
+
+    from core.channels import select_channels
+    from core.service.queue import QueueUnavailable, conninfo
+    from core.service.worker import configure_logging, run_worker
+
+    settings = _settings()
+    try:
+        conninfo(settings.database_url)
+        queues = [c for name in queue or [] for c in select_channels(name)] or None
+    except (QueueUnavailable, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    configure_logging()
+    try:
+        asyncio.run(run_worker(settings, concurrency=concurrency, queues=queues))
+    except ConnectorException as exc:
+        raise UserError(f"cannot reach the delivery queue: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 def _stored_report(store: Store, day: date | None) -> Report:

@@ -109,6 +109,16 @@ class Settings(BaseSettings):
     )
     dkim_selector: str = Field("aidaily", description="DKIM selector (the DNS name <selector>._domainkey)")
 
+    # Delivery workers (`aidaily worker`, `aidaily deliver --queue`): PostgreSQL only
+    queue_email_batch: int = Field(200, ge=1, le=5000, description="Email subscriptions per delivery job")
+    queue_chat_batch: int = Field(
+        20, ge=1, le=1000, description="Slack or Telegram subscriptions per delivery job (paced per chat)"
+    )
+    worker_concurrency: int = Field(4, ge=1, le=64, description="Delivery jobs one worker runs at once")
+    worker_stalled_seconds: float = Field(
+        30.0, ge=1, le=3600, description="A worker silent this long is presumed dead; its jobs run again"
+    )
+
     # The web app
     web_host: str = Field("127.0.0.1", description="Address the web app listens on")
     web_port: int = Field(8000, ge=1, le=65535, description="Port the web app listens on")

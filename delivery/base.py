@@ -73,7 +73,9 @@ class Adapter(Protocol):
 class Ledger(Protocol):
     """Where ``deliver`` keeps each message's fate: ``store.ledger`` (the database), or a
     ``delivery.dispatch.MemoryLedger`` for dry runs and tests. Every call is committed before it
-    returns, so what it says survives a crash."""
+    returns, so what it says survives a crash. A ledger may also answer with an awaitable
+    (``delivery.dispatch.ThreadedLedger``: the commit happens in a thread); ``deliver`` awaits it
+    before going on, so the order of begin, send and record is the same."""
 
     def entries(self, day: date, subscription: Subscription) -> Mapping[str, DeliveryRecord]: ...
 

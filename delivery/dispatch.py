@@ -31,15 +31,18 @@ make now, without making the real run skip them.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from core.models import DeliveryRecord, DeliveryStatus, Report, Subscription
 from delivery.base import Adapter, DeliveryError, DeliveryResult, Ledger, OutgoingMessage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 async def deliver(
@@ -48,7 +51,7 @@ async def deliver(
     """Send what is missing of ``report`` to ``subscription``; see the module docstring."""
     plan = adapter.plan(report, subscription)
     _check_order(plan)
-    known = ledger.entries(report.date, subscription)
+    known = await _answer(ledger.entries(report.date, subscription))
     ids = {
         key: e.platform_id for key, e in known.items() if e.status == DeliveryStatus.SENT and e.platform_id
     }
@@ -77,17 +80,21 @@ async def _send_one(
     ledger: Ledger,
 ) -> DeliveryError | None:
     parent_id = ids[message.parent] if message.parent else None
-    ledger.begin(day, subscription, message.key, section=message.section, parent=message.parent)
+    await _answer(
+        ledger.begin(day, subscription, message.key, section=message.section, parent=message.parent)
+    )
     try:
         platform_id = await adapter.send(message, subscription, parent_id)
     except DeliveryError as exc:
-        ledger.failed(day, subscription, message.key, str(exc), permanent=exc.permanent)
+        await _answer(ledger.failed(day, subscription, message.key, str(exc), permanent=exc.permanent))
         return exc
     except Exception as exc:  # a bug or an unmapped client error: recorded, never lost
-        ledger.failed(day, subscription, message.key, f"{type(exc).__name__}: {exc}", permanent=False)
+        error = f"{type(exc).__name__}: {exc}"
+        await _answer(ledger.failed(day, subscription, message.key, error, permanent=False))
         return DeliveryError(f"{type(exc).__name__}: {exc}")
-    # No await between the send returning and this commit: cancellation cannot land in between.
-    ledger.sent(day, subscription, message.key, platform_id)
+    # Recorded before anything else happens; a ledger that commits in a thread (ThreadedLedger)
+    # finishes the commit even if this task is cancelled while it waits.
+    await _answer(ledger.sent(day, subscription, message.key, platform_id))
     ids[message.key] = platform_id
     return None
 
@@ -132,6 +139,11 @@ async def _deliver_one(
         # In the result, for the caller to show; the traceback only when debugging.
         log.debug("delivery to %s failed", subscription.target, exc_info=True)
         return DeliveryResult(subscription, planned=0, error=f"{type(exc).__name__}: {exc}")
+
+
+async def _answer(value: T | Awaitable[T]) -> T:
+    """A ledger call's answer: given now (a sync ledger) or awaited (``ThreadedLedger``)."""
+    return await value if inspect.isawaitable(value) else value  # type: ignore[return-value]
 
 
 def _check_order(plan: Sequence[OutgoingMessage]) -> None:
@@ -191,6 +203,36 @@ class MemoryLedger:
     def _update(self, day: date, subscription: Subscription, key: str, **changes: object) -> None:
         entries = self.records[(day, subscription.target)]
         entries[key] = replace(entries[key], updated_at=datetime.now(UTC), **changes)  # type: ignore[arg-type]
+
+
+class ThreadedLedger:
+    """``base`` (the store's ledger) with every call run in a thread and awaited.
+
+    Each ledger write is a committed transaction; on PostgreSQL a commit waits for the write-ahead
+    log to reach the disk (milliseconds). Called directly, that wait would stop the whole event
+    loop, and every other delivery of the process with it; in threads, the other deliveries go on
+    sending, and the commits of several deliveries share one flush. The order is unchanged: a
+    message is still begun (committed) before it is sent, and recorded before the next one.
+    """
+
+    def __init__(self, base: Ledger) -> None:
+        self.base = base
+
+    def entries(self, day: date, subscription: Subscription) -> Awaitable[Mapping[str, DeliveryRecord]]:
+        return asyncio.to_thread(self.base.entries, day, subscription)
+
+    def begin(
+        self, day: date, subscription: Subscription, key: str, *, section: str | None, parent: str | None
+    ) -> Awaitable[None]:
+        return asyncio.to_thread(self.base.begin, day, subscription, key, section=section, parent=parent)
+
+    def sent(self, day: date, subscription: Subscription, key: str, platform_id: str) -> Awaitable[None]:
+        return asyncio.to_thread(self.base.sent, day, subscription, key, platform_id)
+
+    def failed(
+        self, day: date, subscription: Subscription, key: str, error: str, *, permanent: bool
+    ) -> Awaitable[None]:
+        return asyncio.to_thread(self.base.failed, day, subscription, key, error, permanent=permanent)
 
 
 class OverlayLedger(MemoryLedger):

@@ -51,6 +51,12 @@ def _postgres_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of an empty PostgreSQL schema (skipped without AIDAILY_TEST_POSTGRES_URL)."""
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     """A migrated, empty store on each backend."""
     with Store.open(db_url) as opened:
@@ -62,12 +68,6 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """A migrated, empty store on SQLite only, for tests that need one backend."""
     with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as opened:
         yield opened
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL of an empty PostgreSQL schema only (skipped without AIDAILY_TEST_POSTGRES_URL)."""
-    yield from _postgres_schema_url()
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ def aidaily(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
     clean.update(env or {})
     clean["COLUMNS"] = "200"
+    # This checkout's code, not whatever an editable install elsewhere points at.
+    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), clean.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "core.cli", *args],
         cwd=cwd,

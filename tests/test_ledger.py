@@ -14,7 +14,7 @@ import pytest
 
 from core.models import Channel, DeliveryStatus, Insight, Reading, Report, Subscription
 from delivery.base import DeliveryError, OutgoingMessage
-from delivery.dispatch import MemoryLedger, OverlayLedger, deliver, deliver_all
+from delivery.dispatch import MemoryLedger, OverlayLedger, ThreadedLedger, deliver, deliver_all
 
 DAY = date(2026, 11, 22)
 
@@ -213,3 +213,13 @@ def test_deliver_all_pulls_lazily_and_keeps_the_order():
     results = asyncio.run(deliver_all(Recorder(), report, subscriptions(), MemoryLedger(), concurrency=3))
     assert [r.subscription.address for r in results] == [f"r{n}@example.org" for n in range(20)]
     assert all(r.complete for r in results) and most <= 3
+
+
+def test_a_threaded_ledger_commits_off_the_loop_with_the_same_outcome(store, subs):
+    adapter, ledger = FakeAdapter(), ThreadedLedger(store.ledger)
+    first = _run(deliver(adapter, _report(), subs[0], ledger))
+    again = _run(deliver(adapter, _report(), subs[0], ledger))
+    assert (first.sent, first.complete, again.sent, again.already_sent) == (6, True, 0, 6)
+    assert len(adapter.sent) == 6  # the second run read the ledger through the thread and sent nothing
+    entries = store.ledger.entries(DAY, subs[0])
+    assert {e.status for e in entries.values()} == {DeliveryStatus.SENT} and len(entries) == 6

@@ -25,6 +25,9 @@ ALEMBIC_DIR = Path(core.__file__).resolve().parent.parent / "alembic"
 # Any fixed number: every AI Daily process that migrates the same database takes this lock.
 _MIGRATION_LOCK_KEY = 0x41494461696C79  # "AIDaily"
 _EXPECTED = "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+# Tables of the delivery task queue: migration 0006 creates them from procrastinate's own
+# schema, so they are not in our models and autogenerate must leave them alone.
+TASK_QUEUE_PREFIX = "procrastinate_"
 
 
 class StoreError(Exception):
@@ -103,6 +106,12 @@ def alembic_config() -> Config:
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     config.set_main_option("path_separator", "os")
     return config
+
+
+def in_our_models(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """alembic's ``include_object``: everything but the task queue's tables (and their indexes)."""
+    table = obj.table.name if type_ in ("index", "unique_constraint", "column") else name
+    return not (table or "").startswith(TASK_QUEUE_PREFIX)
 
 
 def migrate(engine: Engine) -> None:

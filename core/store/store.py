@@ -265,6 +265,11 @@ class Store:
         with self._read() as conn:
             return subscriptions.get_subscription(conn, id_)
 
+    def subscriptions_by_id(self, ids: Sequence[int]) -> list[Subscription]:
+        """The subscriptions among ``ids`` that still exist, in id order (a delivery batch)."""
+        with self._read() as conn:
+            return subscriptions.subscriptions_by_id(conn, list(ids))
+
     def find_subscription(
         self, channel: Channel, address: str, thread: str | None = None
     ) -> Subscription | None:

@@ -77,6 +77,12 @@ def list_subscriptions(
     return [_from_row(row) for row in conn.execute(query).mappings()]
 
 
+def subscriptions_by_id(conn: Connection, ids: list[int]) -> list[Subscription]:
+    """The stored subscriptions among ``ids``, in id order (removed ones are simply absent)."""
+    query = select(SubscriptionRow).where(SubscriptionRow.id.in_(ids)).order_by(SubscriptionRow.id)
+    return [_from_row(row) for row in conn.execute(query).mappings()]
+
+
 def remove_subscription(conn: Connection, id_: int) -> bool:
     """Delete the subscription (and its ledger entries); False if there was none."""
     return conn.execute(delete(SubscriptionRow).where(SubscriptionRow.id == id_)).rowcount > 0
