@@ -432,11 +432,24 @@ def serve():
     """Run the service until SIGTERM: the daily fetch, build and delivery at the build time (one
     leader among instances schedules; each day runs once), with JSON logs on stderr."""
     from core.logs import configure_logging
+    from core.service.components import service_components
+    from core.service.daily import deliver_in_process
     from core.service.serve import serve as run_service
 
     settings = _settings()
     configure_logging(settings)
-    asyncio.run(run_service(settings))
+    deliver = deliver_in_process
+    if settings.delivery_mode == "queue":
+        from core.service.queue import QueueUnavailable, conninfo, deliver_queued
+
+        try:
+            conninfo(settings.database_url)
+        except QueueUnavailable as exc:
+            raise UserError(f"AIDAILY_DELIVERY_MODE=queue: {exc}") from None
+        deliver = deliver_queued
+    with Store.open(settings.database_url) as store:
+        components = service_components(settings, store)
+        asyncio.run(run_service(settings, components, deliver=deliver))
 
 
 @app.command()

@@ -146,6 +146,10 @@ class Settings(BaseSettings):
         600.0, gt=0, description="Seconds without a heartbeat before another instance takes a run over"
     )
     leader_retry: float = Field(15.0, gt=0, description="Seconds between a follower's tries to lead")
+    delivery_mode: Literal["inline", "queue"] = Field(
+        "inline",
+        description="How `aidaily serve` delivers: from its own process, or queued for `aidaily worker`s",
+    )
     shutdown_grace: float = Field(
         120.0, ge=0, description="Seconds SIGTERM waits for the run in flight before interrupting it"
     )

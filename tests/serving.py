@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -80,7 +81,7 @@ class Site:
     def start(self, **extra_env: str) -> Instance:
         log_path = self.workdir / f"serve-{len(self.instances)}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
-        env |= self.env | extra_env
+        env |= self.env | {"AIDAILY_WEB_PORT": str(free_port())} | extra_env
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -201,3 +202,10 @@ def _environment(serving: Site, feeds: FeedServer) -> dict[str, str]:
         "AIDAILY_SECRET_KEY": "serve-test-secret-key",
         "AIDAILY_OUT_DIR": str(serving.workdir / "out"),
     }
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (each instance serves its own web app on one)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

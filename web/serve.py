@@ -22,8 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 
 import uvicorn
 from starlette.applications import Starlette
@@ -51,21 +51,72 @@ def run_web(settings: Settings) -> None:
 
 
 async def serve(settings: Settings) -> None:
+    async with site(settings) as server:
+        await server.wait()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus its own SIGINT/SIGTERM handling when a host process owns the signals."""
+
+    def __init__(self, config: uvicorn.Config, *, own_signals: bool) -> None:
+        super().__init__(config)
+        self.own_signals = own_signals
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if self.own_signals:
+            with super().capture_signals():
+                yield
+        else:
+            yield
+
+
+class RunningSite:
+    """The site while it serves: ``wait()`` for it to end of its own accord (Ctrl-C)."""
+
+    def __init__(self, task: asyncio.Task[None]) -> None:
+        self.task = task
+
+    async def wait(self) -> None:
+        await self.task
+
+
+@asynccontextmanager
+async def site(
+    settings: Settings, extra_routes: Sequence[BaseRoute] = (), *, own_signals: bool = True
+) -> AsyncIterator[RunningSite]:
+    """The whole site served by uvicorn on ``AIDAILY_WEB_HOST:AIDAILY_WEB_PORT`` while the block
+    runs (it has started listening on entry); ``aidaily serve`` passes ``own_signals=False``
+    and the bots' endpoints as ``extra_routes``."""
     secret, public_url = web_secrets(settings)
     with Store.open(settings.database_url) as store:
         async with open_mailer(settings) as mailer:
-            app = build_app(settings, store, mailer, secret, public_url)
-            config = uvicorn.Config(
-                app,
-                host=settings.web_host,
-                port=settings.web_port,
-                proxy_headers=True,
-                forwarded_allow_ips="127.0.0.1",
-                server_header=False,
-                log_level="info",
-            )
-            logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after Config set logging up
-            await uvicorn.Server(config).serve()
+            app = build_app(settings, store, mailer, secret, public_url, extra_routes)
+            server = _Server(_uvicorn_config(app, settings), own_signals=own_signals)
+            task = asyncio.create_task(server.serve())
+            while not server.started and not task.done():
+                await asyncio.sleep(0.02)
+            if task.done():
+                await task  # it could not start (the port is taken): its error, or SystemExit
+            try:
+                yield RunningSite(task)
+            finally:
+                server.should_exit = True
+                await task
+
+
+def _uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
+    config = uvicorn.Config(
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        server_header=False,
+        log_level="info",
+    )
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after Config set logging up
+    return config
 
 
 def build_app(

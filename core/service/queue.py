@@ -33,6 +33,7 @@ flight (``sending``) is sent again, the one duplicate ``delivery.dispatch`` desc
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,9 +46,10 @@ from procrastinate.exceptions import AlreadyEnqueued
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
-from core.channels import missing_token
+from core.channels import CHANNELS, ChannelRun, missing_token
 from core.config import Settings
-from core.models import Channel, Subscription, SubscriptionStatus
+from core.logs import event
+from core.models import Channel, Report, Subscription, SubscriptionStatus
 from core.store import Store
 from delivery.base import Adapter, DeliveryResult
 from delivery.dispatch import ThreadedLedger, deliver_all
@@ -236,3 +238,16 @@ def batch_outcome(results: list[DeliveryResult]) -> dict[str, Any]:
             f" (first: {first.subscription.target}: {first.error}); {counts}"
         )
     return counts
+
+
+async def deliver_queued(
+    store: Store, report: Report, settings: Settings, stopping: asyncio.Event
+) -> list[ChannelRun]:
+    """The daily job's delivery when ``AIDAILY_DELIVERY_MODE=queue``: the fan-out is enqueued for
+    the workers (``aidaily worker``) and nothing is sent from the service itself, so the run's
+    summary counts no messages; what the workers send shows in ``aidaily deliveries``. A channel
+    without its token is not queued, and the log says why."""
+    enqueued = await enqueue_fanout(settings, report.date, list(CHANNELS))
+    for answer in enqueued:
+        event(log, "run.enqueued", channel=answer.channel.value, queued=answer.queued, reason=answer.reason)
+    return [ChannelRun(answer.channel) for answer in enqueued]
