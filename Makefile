@@ -26,8 +26,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python bench/build.py --llm
-	$(BIN)/python bench/deliver.py
+	$(BIN)/python -m bench.build --llm
+	$(BIN)/python -m bench.deliver
 
 clean:
 	rm -rf $(VENV) out data

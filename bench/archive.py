@@ -1,8 +1,8 @@
 """Benchmark the web archive, /healthz and /metrics over a year of stored reports.
 
-    .venv/bin/python bench/archive.py                          # SQLite
-    .venv/bin/python bench/archive.py --postgres postgresql+psycopg://postgres@127.0.0.1/test
-    .venv/bin/python bench/archive.py --days 30 --requests 50  # quicker
+    .venv/bin/python -m bench.archive                          # SQLite
+    .venv/bin/python -m bench.archive --postgres postgresql+psycopg://postgres@127.0.0.1/test
+    .venv/bin/python -m bench.archive --days 30 --requests 50  # quicker
 
 A year of synthetic 60-item reports (``tests/fakes/reports.py``, rendered to Markdown by the real
 renderer) is saved into a scratch store. Then:

@@ -1,8 +1,8 @@
 """Benchmark the follow-up bot's retrieval: a year of reports (365 x 60 synthetic items).
 
-    .venv/bin/python bench/ask.py                                   # SQLite only
-    .venv/bin/python bench/ask.py --postgres postgresql+psycopg://postgres@127.0.0.1/test
-    AIDAILY_TEST_POSTGRES_URL=... .venv/bin/python bench/ask.py      # SQLite and PostgreSQL
+    .venv/bin/python -m bench.ask                                   # SQLite only
+    .venv/bin/python -m bench.ask --postgres postgresql+psycopg://postgres@127.0.0.1/test
+    AIDAILY_TEST_POSTGRES_URL=... .venv/bin/python -m bench.ask      # SQLite and PostgreSQL
 
 Reports are written straight through ``Store.save_report`` (no pipeline, no Markdown), each item
 with ``--articles`` stored articles behind it (English titles and summaries), which the index

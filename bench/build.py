@@ -1,8 +1,8 @@
 """Benchmark the whole build: synthetic feeds served over loopback, fetched, parsed, stored, built.
 
-    .venv/bin/python bench/build.py                  # 300, 3,000 and 30,000 articles
-    .venv/bin/python bench/build.py --sizes 300      # one size
-    .venv/bin/python bench/build.py --llm            # and the LLM writer's run (bench/llm.py)
+    .venv/bin/python -m bench.build                  # 300, 3,000 and 30,000 articles
+    .venv/bin/python -m bench.build --sizes 300      # one size
+    .venv/bin/python -m bench.build --llm            # and the LLM writer's run (bench/llm.py)
 
 Prints a Markdown table: seconds per stage, end-to-end seconds, peak memory (RSS of the build
 process and of the parse workers), and beside it the time feedparser alone takes to parse the same

@@ -1,7 +1,7 @@
 """Benchmark delivery: a 60-item report to fake Slack and Telegram servers that enforce the limits.
 
-    .venv/bin/python bench/deliver.py               # real time: about a minute and a half
-    .venv/bin/python bench/deliver.py --scale 0.1   # every limit ten times faster
+    .venv/bin/python -m bench.deliver               # real time: about a minute and a half
+    .venv/bin/python -m bench.deliver --scale 0.1   # every limit ten times faster
 
 The fakes (tests/fakes) enforce Slack's one message per second per channel and Telegram's one
 message per second per chat and 20 per minute per group, answering 429 when a client goes

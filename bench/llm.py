@@ -1,7 +1,7 @@
 """Benchmark the LLM writer: calls, tokens and wall time of the write stage against a slow model.
 
-    .venv/bin/python bench/llm.py                                   # 300 articles, 1 s a call, 8 at once
-    .venv/bin/python bench/llm.py --articles 3000 --concurrency 16 --latency 0.5
+    .venv/bin/python -m bench.llm                                   # 300 articles, 1 s a call, 8 at once
+    .venv/bin/python -m bench.llm --articles 3000 --concurrency 16 --latency 0.5
 
 Synthetic feeds (bench/synthetic.py) are served over loopback, ingested into a scratch SQLite
 store and built with the LLM writer talking through the real ``openai`` client to the fake

@@ -1,8 +1,8 @@
 """Benchmark email delivery as the list grows: speed beside the ceiling, and memory that stays flat.
 
-    .venv/bin/python bench/email.py                                # 1,000 to 20,000 subscribers
-    .venv/bin/python bench/email.py --subscribers 1000 --dkim      # one size, signed and unsigned
-    .venv/bin/python bench/email.py --subscribers 1000,5000 --connections 8
+    .venv/bin/python -m bench.email                                # 1,000 to 20,000 subscribers
+    .venv/bin/python -m bench.email --subscribers 1000 --dkim      # one size, signed and unsigned
+    .venv/bin/python -m bench.email --subscribers 1000,5000 --connections 8
 
 (``bench/email.py`` is the entry point; this module holds the code, because a module named
 ``email`` cannot be imported beside the standard library's ``email`` package.)

@@ -1,8 +1,8 @@
 """Benchmark the delivery queue: one report fanned out by 1, 2 and 4 worker processes.
 
-    .venv/bin/python bench/serve.py                              # 10,000 email, 500 Telegram, 100 Slack
-    .venv/bin/python bench/serve.py --workers 1 2 --email 1000 --scale 0.05
-    .venv/bin/python bench/serve.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.serve                              # 10,000 email, 500 Telegram, 100 Slack
+    .venv/bin/python -m bench.serve --workers 1 2 --email 1000 --scale 0.05
+    .venv/bin/python -m bench.serve --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 For each worker count, in a fresh PostgreSQL schema: the synthetic report (``--items`` per
 section, 2 by default: 12 items) and the subscriptions are stored, N worker processes are

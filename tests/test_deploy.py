@@ -15,11 +15,20 @@ from core.config import Settings
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 
-def unit() -> configparser.ConfigParser:
+def unit(name: str = "aidaily.service") -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, strict=True)
     parser.optionxform = str  # systemd keys are case-sensitive
-    parser.read_string((DEPLOY / "aidaily.service").read_text(encoding="utf-8"))
+    parser.read_string((DEPLOY / name).read_text(encoding="utf-8"))
     return parser
+
+
+def test_the_worker_unit_runs_workers_like_the_service_runs_serve():
+    worker, service = unit("aidaily-worker@.service")["Service"], unit()["Service"]
+    program, *args = shlex.split(worker["ExecStart"])
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert args == ["worker"] and args[0] in commands and program == shlex.split(service["ExecStart"])[0]
+    same = ("User", "EnvironmentFile", "WorkingDirectory", "KillSignal", "Restart", "ProtectSystem")
+    assert all(worker[key] == service[key] for key in same)
 
 
 def test_the_unit_parses_and_starts_an_existing_command():
