@@ -229,16 +229,20 @@ def measure(args: argparse.Namespace, workers: int, smtp_port: int) -> Run:
     ):
         fill(url, bench_report(args.items), counts, slack, telegram)
         env = worker_env(url, smtp_port, slack, telegram)
-        command = [sys.executable, __file__, "--child-worker", "--scale", str(args.scale)]
+        # As a module, like every benchmark: run by path, bench/email.py would shadow the stdlib.
+        command = [sys.executable, "-m", "bench.serve", "--child-worker", "--scale", str(args.scale)]
         command += ["--concurrency", str(args.concurrency)]
         processes = [
             subprocess.Popen(
-                command, env=env, stderr=None if os.environ.get("BENCH_LOGS") else subprocess.DEVNULL
+                command,
+                env=env,
+                cwd=ROOT,
+                stderr=None if os.environ.get("BENCH_LOGS") else subprocess.DEVNULL,
             )
             for _ in range(workers)
         ]
         try:
-            _wait_idle(url, workers)
+            _wait_idle(url, processes)
             started = datetime.now(UTC)
             asyncio.run(_enqueue(load_settings(**_settings_of(env))))
             _wait_done(url)
@@ -273,9 +277,11 @@ def _scalar(url: str, query: str) -> object:
         engine.dispose()
 
 
-def _wait_idle(url: str, workers: int) -> None:
+def _wait_idle(url: str, processes: list[subprocess.Popen[bytes]]) -> None:
     """Until every worker has registered (its imports, store and pool are ready)."""
-    while _scalar(url, "SELECT count(*) FROM procrastinate_workers") != workers:
+    while _scalar(url, "SELECT count(*) FROM procrastinate_workers") != len(processes):
+        if any(p.poll() is not None for p in processes):
+            raise RuntimeError("a worker process exited before it registered (BENCH_LOGS=1 shows why)")
         time.sleep(0.1)
 
 
