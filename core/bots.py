@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import SecretStr
-
 from bot.answer import Answerer, ExtractiveAnswerer
 from bot.conversation import Conversation
 from bot.index_cache import IndexCache
@@ -54,10 +52,6 @@ def open_conversation(settings: Settings, store: Store) -> Conversation:
     return Conversation(store, index.current, open_answerer(settings, store), public_url=public_url)
 
 
-def _secret(value: SecretStr | None) -> str | None:
-    return value.get_secret_value() if value is not None else None
-
-
 def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:
     """Installing into many workspaces, when the app's client id and secret are set."""
     if not (settings.slack_client_id and settings.slack_client_secret):
@@ -74,10 +68,10 @@ def slack_bot_options(settings: Settings, store: Store) -> dict[str, Any]:
     oauth = slack_oauth(settings, store)
     return {
         "mode": settings.slack_mode,
-        "signing_secret": _secret(settings.slack_signing_secret),
-        "token": None if oauth else _secret(settings.slack_bot_token),
+        "signing_secret": settings.secret("slack_signing_secret"),
+        "token": None if oauth else settings.secret("slack_bot_token"),
         "oauth": oauth,
-        "app_token": _secret(settings.slack_app_token),
+        "app_token": settings.secret("slack_app_token"),
         "api_url": settings.slack_api_url,
         "host": settings.web_host,
         "port": settings.web_port,

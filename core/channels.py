@@ -49,13 +49,12 @@ class Wiring:
 
 def smtp_options(settings: Settings, connections: int | None = None) -> SmtpOptions:
     """How to reach the SMTP server; ``connections`` caps ``AIDAILY_SMTP_CONNECTIONS``."""
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     return SmtpOptions(
         host=settings.smtp_host or "",
         port=settings.smtp_port,
         tls=settings.smtp_tls,
         username=settings.smtp_username,
-        password=password,
+        password=settings.secret("smtp_password"),
         rate=settings.smtp_rate,
         connections=min(connections or settings.smtp_connections, settings.smtp_connections),
     )
@@ -111,7 +110,7 @@ async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator
     signer = dkim_signer(settings)  # a dry run signs too: a bad key shows before the real run
     if calls is not None:
         # A dry run signs its links with a fixed development key unless a real one is set.
-        secret = settings.secret_key.get_secret_value() if settings.secret_key else DEV_SECRET_KEY
+        secret = settings.secret("secret_key") or DEV_SECRET_KEY
         base = str(settings.public_url) if settings.public_url else "http://127.0.0.1:8000"
         mailer = DryRunMailer(calls, settings.out_dir)
         links_maker = Links(base, secret)

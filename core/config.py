@@ -205,6 +205,11 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
 
+    def secret(self, name: str) -> str | None:
+        """The value of the secret setting ``name`` (e.g. ``"slack_bot_token"``), or None if unset."""
+        value: SecretStr | None = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
     def redacted(self) -> dict[str, Any]:
         """Every setting as printable text; secrets that are set show as asterisks."""
         out: dict[str, Any] = {}

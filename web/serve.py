@@ -170,7 +170,7 @@ def web_secrets(settings: Settings) -> tuple[str, str]:
         return settings.secret_key.get_secret_value(), str(settings.public_url)
     if settings.smtp_host is not None:
         raise ConfigError("the web app sends mail, so it needs AIDAILY_SECRET_KEY and AIDAILY_PUBLIC_URL")
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else DEV_SECRET_KEY
+    secret = settings.secret("secret_key") or DEV_SECRET_KEY
     public_url = str(settings.public_url or f"http://{settings.web_host}:{settings.web_port}")
     return secret, public_url
 

@@ -59,10 +59,10 @@ def _slack(
     from bot.slack_bot import create_slack_app, slack_routes, socket_mode_handler
 
     oauth = slack_oauth(settings, store)
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    token = settings.secret("slack_bot_token")
     if oauth is None and token is None:
         return
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    secret = settings.secret("slack_signing_secret")
     missing = _slack_bot_missing(settings, secret)
     if missing:
         # A bot token alone is what delivery needs; the bot needs one thing more.
