@@ -44,7 +44,7 @@ from fakes.reports import synthetic_report  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
 from bench.ask import drop_schema, postgres_schema  # noqa: E402
-from core.report.markdown import render_markdown  # noqa: E402
+from core.report.rendering.markdown import render_markdown  # noqa: E402
 from core.store import Store  # noqa: E402
 from web.archive import archive_routes  # noqa: E402
 from web.health import health_routes  # noqa: E402

@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 import feedparser  # noqa: E402
 
+from app.demo.server import ServedFeed, StaticServer  # noqa: E402
 from bench.synthetic import feeds  # noqa: E402
-from core.demo.server import ServedFeed, StaticServer  # noqa: E402
 from core.models import SourceConfig, SourceKind  # noqa: E402
 from core.pipeline import BuildOptions, build, ingest  # noqa: E402
-from core.report.summarize import ExtractiveSummarizer  # noqa: E402
 from core.report.window import report_window  # noqa: E402
+from core.report.writing.summarize import ExtractiveSummarizer  # noqa: E402
 from core.sources.fetch import make_client  # noqa: E402
 from core.store.store import Store  # noqa: E402
 

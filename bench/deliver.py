@@ -28,13 +28,15 @@ from fakes.reports import synthetic_report  # noqa: E402
 from fakes.slack_server import SlackServer  # noqa: E402
 
 from core.models import Channel, Report, Subscription  # noqa: E402
+from core.platforms.slack_api import slack_pacer  # noqa: E402
 from delivery.dispatch import MemoryLedger, deliver  # noqa: E402
-from delivery.slack import SlackAdapter, WebApi, make_client, slack_pacer  # noqa: E402
+from delivery.slack import SlackAdapter, WebApi, make_client  # noqa: E402
 
 try:
     from fakes.telegram_server import TelegramServer
 
-    from delivery.telegram import Pacing, TelegramAdapter
+    from core.platforms.telegram_api import Pacing
+    from delivery.telegram import TelegramAdapter
 except ImportError:  # the Telegram adapter is not there (yet): Slack only
     TelegramAdapter = None  # type: ignore[assignment,misc]
 

@@ -30,12 +30,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fakes.openai_server import FakeOpenAI  # noqa: E402
 
+from app.demo.server import ServedFeed, StaticServer  # noqa: E402
 from bench.synthetic import feeds  # noqa: E402
-from core.demo.server import ServedFeed, StaticServer  # noqa: E402
 from core.models import SourceConfig, SourceKind  # noqa: E402
 from core.pipeline import BuildOptions, BuildResult, build, ingest  # noqa: E402
-from core.report.llm import LLMSummarizer, make_client  # noqa: E402
 from core.report.window import report_window  # noqa: E402
+from core.report.writing.llm_writer import LLMSummarizer, make_client  # noqa: E402
 from core.sources.fetch import make_client as make_feed_client  # noqa: E402
 from core.store.store import Store  # noqa: E402
 

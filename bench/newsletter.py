@@ -17,7 +17,7 @@ one aiosmtpd server (``python -m aiosmtpd``, a Sink handler) in a process of its
   (``store.iter_subscriptions``, as ``aidaily deliver`` does), the ``EmailAdapter`` (60-item
   report compiled once, personalised links, a ``multipart/alternative`` message per recipient),
   ``deliver_all`` with the SQLite delivery ledger, ``SmtpSender``;
-- **aidaily + DKIM** (``--dkim``): the same with every message signed (``delivery.dkim``, a
+- **aidaily + DKIM** (``--dkim``): the same with every message signed (``core.platforms.dkim``, a
   2048-bit key made for the run).
 
 Prints one Markdown table: subscribers, run, messages per second, share of the ceiling, CPU
@@ -69,15 +69,16 @@ def _signer(workdir: Path):
     # The test suite's key maker: no openssl, and no `cryptography` in the environment.
     from test_dkim import rsa_key
 
-    from delivery.dkim import DkimSigner
+    from core.platforms.dkim import DkimSigner
 
     return DkimSigner.from_file(rsa_key().write(workdir / "dkim.pem"), selector="bench", domain="example.org")
 
 
 def _adapter(port: int, connections: int, signer=None):
-    from delivery.email import EmailAdapter, Links, SmtpMailer
+    from core.links import Links
+    from core.platforms.smtp import SmtpOptions, SmtpSender
+    from delivery.email import EmailAdapter, SmtpMailer
     from delivery.email_render import EmailRenderer
-    from delivery.smtp import SmtpOptions, SmtpSender
 
     sender = SmtpSender(SmtpOptions("127.0.0.1", port, tls="none", connections=connections))
     adapter = EmailAdapter(
@@ -93,7 +94,7 @@ def _adapter(port: int, connections: int, signer=None):
 async def _ours(port: int, count: int, connections: int, workdir: Path, dkim: bool) -> dict[str, float]:
     from fakes.reports import synthetic_report
 
-    from core.channels import ChannelRun
+    from app.channels import ChannelRun
     from core.models import Channel, Subscription, SubscriptionStatus
     from core.store import Store
     from delivery.dispatch import deliver_all

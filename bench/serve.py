@@ -7,7 +7,7 @@
 For each worker count, in a fresh PostgreSQL schema: the synthetic report (``--items`` per
 section, 2 by default: 12 items) and the subscriptions are stored, N worker processes are
 started and left idle, then the fan-out is enqueued
-(``core.service.queue.enqueue_fanout``) and the clock runs until the last message's
+(``app.service.queue.enqueue_fanout``) and the clock runs until the last message's
 ledger entry is written. The workers are the real ``run_worker`` (procrastinate, the store ledger,
 ``deliver_all``, the real clients) against loopback fakes: aiosmtpd (a Sink, in a process of its
 own), and the fake Slack and Telegram servers of ``tests/fakes`` in this process.
@@ -50,17 +50,19 @@ from fakes.telegram_server import TelegramServer  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from core.channels import archive_url, open_email  # noqa: E402
+from app.channels import archive_url, open_email  # noqa: E402
 from core.config import Settings, load_settings  # noqa: E402
 from core.models import Channel, Report  # noqa: E402
-from core.report.markdown import render_markdown  # noqa: E402
+from core.platforms.slack_api import slack_pacer  # noqa: E402
+from core.platforms.telegram_api import Pacing  # noqa: E402
+from core.report.rendering.markdown import render_markdown  # noqa: E402
 from core.store import Store  # noqa: E402
 from core.store.db import open_engine  # noqa: E402
 from core.store.tables import SubscriptionRow  # noqa: E402
 from delivery.base import Adapter  # noqa: E402
 from delivery.dryrun import CallLog  # noqa: E402
-from delivery.slack import SlackAdapter, WebApi, make_client, slack_pacer  # noqa: E402
-from delivery.telegram import Pacing, TelegramAdapter  # noqa: E402
+from delivery.slack import SlackAdapter, WebApi, make_client  # noqa: E402
+from delivery.telegram import TelegramAdapter  # noqa: E402
 
 SLACK_TOKEN = "xoxb-bench"
 TELEGRAM_TOKEN = "123456:bench-token"
@@ -97,7 +99,7 @@ def scaled_openers(scale: float) -> dict[Channel, object]:
 
 
 def _worker_main(scale: float, concurrency: int) -> None:
-    from core.service.worker import configure_logging, run_worker
+    from app.service.worker import configure_logging, run_worker
 
     if os.environ.get("BENCH_LOGS"):
         configure_logging()
@@ -263,7 +265,7 @@ def _settings_of(env: dict[str, str]) -> dict[str, str]:
 
 
 async def _enqueue(settings: Settings) -> None:
-    from core.service.queue import enqueue_fanout
+    from app.service.queue import enqueue_fanout
 
     await enqueue_fanout(settings, DAY, list(CHANNELS))
 

@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.report import lexicon
+from core.report.editing import lexicon
 from core.store.report_items import ReportedItem
 from core.text import fold, tokens
 

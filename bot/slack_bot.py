@@ -70,7 +70,7 @@ from bot.conversation import COMMANDS, Chat, Conversation, Reply, split_command
 from bot.slack_oauth import SlackOAuth, oauth_settings
 from bot.slack_reply import reply_message
 from core.models import Channel
-from delivery.slack import RetryAfterHandler, slack_pacer
+from core.platforms.slack_api import RetryAfterHandler, slack_pacer
 
 log = logging.getLogger(__name__)
 

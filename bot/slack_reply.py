@@ -15,10 +15,10 @@ import re
 from typing import Any
 
 from bot.conversation import COMMANDS, Reply
+from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SLACK_ATOMS, SlackLimits, escape, link
+from core.platforms.text import split_text
 from core.store.report_items import ReportedItem
 from core.text import fold
-from delivery.slack_format import DEFAULT_LIMITS, SLACK_ATOMS, SlackLimits, escape, link
-from delivery.text import split_text
 
 #: Cited items listed under an answer; the answer text names the rest.
 MAX_CITED = 5

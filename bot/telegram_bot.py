@@ -62,7 +62,7 @@ from telegram.ext import (
 from bot.conversation import COMMANDS, COMMANDS_ZH, Chat, Conversation, DigestContext, Reply
 from bot.telegram_reply import render_reply
 from core.models import Channel
-from delivery.telegram import DEFAULT_API_URL, Pacing
+from core.platforms.telegram_api import DEFAULT_API_URL, Pacing
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 
 from bot.answer import language_of
 from bot.conversation import Reply
-from delivery.telegram_html import LIMITS, Limits, bold, escape, link
-from delivery.telegram_split import pack
+from core.platforms.telegram_html import LIMITS, Limits, bold, escape, link
+from core.platforms.telegram_split import pack
 
 _SOURCES = {"en": "Sources:", "zh": "來源："}
 _NOTHING = "…"  # Telegram refuses an empty message; a reply with no text shows this

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from core.models import ITEM_SECTIONS, Article, Item, Report, Section, SourceConfig, WriterStats
-from core.report.cluster import cluster
-from core.report.edit import edit
-from core.report.markdown import render_markdown
+from core.report.editing.cluster import cluster
+from core.report.editing.editor import edit
+from core.report.rendering.markdown import render_markdown
 from core.report.stages import Observer, Stages
-from core.report.summarize import Summarizer
 from core.report.window import Window
+from core.report.writing.summarize import Summarizer
 from core.sources.dedupe import dedupe, keys_of
 from core.sources.fetch import fetch_all
 from core.sources.parse import parse_all

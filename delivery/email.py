@@ -9,7 +9,7 @@ Setup
 2. ``AIDAILY_EMAIL_FROM`` (``AI Daily <daily@your.domain>``): the domain should have SPF, DKIM and
    DMARC set up, or Gmail and Yahoo will file the newsletter as spam: set
    ``AIDAILY_DKIM_PRIVATE_KEY_FILE`` (and ``AIDAILY_DKIM_SELECTOR``) to sign each message
-   (``delivery.dkim`` says how), or let the relay sign. Its address also takes ``mailto:``
+   (``core.platforms.dkim`` says how), or let the relay sign. Its address also takes ``mailto:``
    unsubscribe requests.
 3. ``AIDAILY_PUBLIC_URL``: where the web app answers ``/unsubscribe`` and ``/preferences``.
    ``AIDAILY_SECRET_KEY``: a long random string (``python -c "import secrets;
@@ -35,7 +35,7 @@ subscriptions receive mail; the adapter refuses any other status as a last guard
 
 Failures
 --------
-``delivery.smtp`` retries 4xx answers and lost connections with backoff; a 5xx to the recipient
+``core.platforms.smtp`` retries 4xx answers and lost connections with backoff; a 5xx to the recipient
 or the message is a bounce: ``DeliveryError(permanent=True)`` and ``on_bounce`` (the composition
 root marks the subscription ``bounced``, so it gets no further mail). The ledger makes a resumed
 run send only what is missing.
@@ -43,7 +43,6 @@ run send only what is missing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate, make_msgid, parseaddr
@@ -51,78 +50,15 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-
+from core.links import Links
 from core.models import Report, Subscription, SubscriptionStatus
+from core.platforms.dkim import DkimSigner
+from core.platforms.smtp import SmtpBounce, SmtpError, SmtpSender
 from delivery.base import DeliveryError, OutgoingMessage
-from delivery.dkim import DkimSigner
 from delivery.dryrun import CallLog
 from delivery.email_render import CompiledEmail, EmailRenderer
-from delivery.smtp import SmtpBounce, SmtpError, SmtpSender
 
 PLAN_KEY = "email"
-#: For demos and dry runs only: links signed with it are worthless; real sending refuses it.
-DEV_SECRET_KEY = "aidaily-dev-secret-key-NOT-FOR-PRODUCTION"
-_SALT = "aidaily.email."
-
-
-# --- signed links -------------------------------------------------------------------------------
-
-
-class BadToken(ValueError):
-    """A link token that was altered, signed with another key, or expired."""
-
-
-@dataclass(frozen=True, slots=True)
-class TokenClaims:
-    subscription_id: int
-    address: str
-
-
-def make_token(secret: str, subscription: Subscription, purpose: str = "unsubscribe") -> str:
-    """A URL-safe token naming ``subscription``, signed with ``secret`` for ``purpose``."""
-    if subscription.id is None:
-        raise ValueError(f"{subscription.target} is not stored; its links need its id")
-    return _serializer(secret, purpose).dumps([subscription.id, subscription.address])
-
-
-def verify_token(
-    secret: str, token: str, purpose: str = "unsubscribe", *, max_age: int | None = None
-) -> TokenClaims:
-    """The claims of ``token``; ``BadToken`` if it was not made by ``make_token`` with ``secret``
-    for ``purpose`` (or is older than ``max_age`` seconds). Unsubscribe links never expire."""
-    try:
-        value = _serializer(secret, purpose).loads(token, max_age=max_age)
-    except BadSignature as exc:
-        raise BadToken(f"invalid {purpose} token") from exc
-    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
-        raise BadToken(f"invalid {purpose} token")
-    return TokenClaims(value[0], str(value[1]))
-
-
-def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        secret, salt=_SALT + purpose, signer_kwargs={"digest_method": hashlib.sha256}
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Links:
-    """The per-recipient links: ``{base_url}/unsubscribe?token=...`` and ``/preferences?token=...``."""
-
-    base_url: str
-    secret: str
-
-    def unsubscribe(self, subscription: Subscription) -> str:
-        return self._url("unsubscribe", subscription)
-
-    def preferences(self, subscription: Subscription) -> str:
-        return self._url("preferences", subscription)
-
-    def _url(self, purpose: str, subscription: Subscription) -> str:
-        # A preview of a subscription that is not stored (the demo's) has no id to sign.
-        token = make_token(self.secret, subscription, purpose) if subscription.id is not None else "PREVIEW"
-        return f"{self.base_url.rstrip('/')}/{purpose}?token={quote(token, safe='')}"
 
 
 # --- the adapter --------------------------------------------------------------------------------
@@ -218,7 +154,7 @@ class EmailAdapter:
 
 
 class SmtpMailer:
-    """Envelopes over a ``delivery.smtp.SmtpSender``."""
+    """Envelopes over a ``core.platforms.smtp.SmtpSender``."""
 
     def __init__(self, sender: SmtpSender) -> None:
         self.sender = sender

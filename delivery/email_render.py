@@ -15,7 +15,7 @@ nonce drawn for each compilation, so no feed text can spell one.
 
 **Untrusted text.** Every piece of feed text is cleaned (control characters dropped) and passed
 through ``html.escape`` before it enters the MJML; only absolute http(s) URLs become links
-(``core.report.markdown.link_target``), others print as text. The HTML is kept small (Gmail clips
+(``core.report.rendering.markdown.link_target``), others print as text. The HTML is kept small (Gmail clips
 a message over ~102 KB): one MJML section per report section, items as plain paragraphs with
 short inline styles; an item shows its title, summary, importance (and why) and its sources;
 details and use cases stay in the web archive.
@@ -39,9 +39,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.models import INSIGHT_SECTION, READING_SECTION, Importance, Insight, Item, Reading, Report
 from core.models import Section as ReportSection
-from core.report.items import clean_text
-from core.report.labels import Labels, labels_for
-from core.report.markdown import link_target
+from core.report.rendering.labels import Labels, labels_for
+from core.report.rendering.markdown import link_target
+from core.report.writing.items import clean_text
 from delivery.email_mime import MimeTemplate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
@@ -54,7 +54,7 @@ _IMPORTANCE_COLOR = {
     Importance.MEDIUM_HIGH: "#b06000",
 }
 
-#: Fixed words of the email beside the shared report labels (``core.report.labels``).
+#: Fixed words of the email beside the shared report labels (``core.report.rendering.labels``).
 WORDS: dict[str, dict[str, str]] = {
     "zh-TW": {
         "brand": "AI 日報",

@@ -51,27 +51,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.models import Report, Subscription
+from core.platforms.pacing import Pacer
+from core.platforms.slack_api import RetryAfterHandler
+from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SlackLimits
 from delivery import slack_format
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dryrun import CallLog, placeholder
-from delivery.pacing import Pacer, Rate
-
-#: Slack's guidance for chat.postMessage: about one message per second per channel.
-SLACK_RATE = Rate(1, 1.0)
-
-
-def slack_pacer(seconds: float = SLACK_RATE.period) -> Pacer:
-    """One message per ``seconds`` per channel, as Slack measures it: also at least 90% of that
-    after the previous message's answer, so a request delayed on its way does not bring the next
-    one too close behind it."""
-    return Pacer(Rate(1, seconds), after_answer=0.9 * seconds)
-
 
 #: Errors that another attempt will not fix until someone acts (invites the bot, fixes the token).
 PERMANENT_ERRORS = frozenset(
@@ -108,7 +96,7 @@ class SlackAdapter:
         pacer: Pacer,
         *,
         archive_url: Callable[[date], str] | None = None,
-        limits: slack_format.SlackLimits = slack_format.DEFAULT_LIMITS,
+        limits: SlackLimits = DEFAULT_LIMITS,
     ) -> None:
         self.api = api
         self.pacer = pacer
@@ -182,48 +170,3 @@ def make_client(
         RetryAfterHandler(pacer, max_retry_count=rate_limit_retries),
     ]
     return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
-
-
-class RetryAfterHandler(AsyncRetryHandler):
-    """Retries a 429 once its Retry-After has passed. The wait goes through the pacer, so that no
-    other send slips in before the retry and every channel restarts its spacing after it.
-    Retry-After may be fractional (our test fakes scale time down); Slack sends whole seconds."""
-
-    def __init__(self, pacer: Pacer, max_retry_count: int = 5) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.pacer = pacer
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code == 429
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        self.pacer.hold(retry_after(response.headers if response else {}))
-        await self.pacer.wait_hold()
-        state.next_attempt_requested = True
-        state.increment_current_attempt()
-
-
-def retry_after(headers: Mapping[str, Any], default: float = 1.0) -> float:
-    """Seconds from a Retry-After header (values may be lists, as slack_sdk keeps them)."""
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            text = value[0] if isinstance(value, list | tuple) else value
-            try:
-                return max(float(text), 0.0)
-            except (TypeError, ValueError):
-                return default
-    return default

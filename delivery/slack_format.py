@@ -15,37 +15,16 @@ paragraph, line, then word boundaries when it passes 3,000 characters, never ins
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from core.models import INSIGHT_SECTION, READING_SECTION, Item, Report, Subscription
-from core.report.labels import Labels, labels_for
+from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SLACK_ATOMS, SlackLimits, clip, escape, link
+from core.platforms.text import pack, split_text
+from core.report.rendering.labels import Labels, labels_for
 from delivery.base import OutgoingMessage
-from delivery.text import pack, split_text
-
-#: What must never be cut when a block is split: a link and an escaped character.
-SLACK_ATOMS = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);")
-_LABEL_CHARS = 200  # a link label longer than this is clipped
-_URL_CHARS = 2000  # a longer URL is shown as text, not linked (it could not be split safely)
-
-
-@dataclass(frozen=True, slots=True)
-class SlackLimits:
-    """What one message may hold. Slack's hard limits are 50 blocks, 3,000 characters per section
-    block and 150 per header; whole payloads fail near 12k characters (msg_blocks_too_long), so
-    messages stay well under that."""
-
-    max_blocks: int = 20
-    max_chars: int = 8000  # all block text of one message
-    section_chars: int = 3000
-    header_chars: int = 150
-    text_chars: int = 3000  # the notification fallback
-
-
-DEFAULT_LIMITS = SlackLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,21 +55,6 @@ _CHROME = {
         more="…and {count} more in the thread",
     ),
 }
-
-
-def escape(text: str) -> str:
-    """Text for mrkdwn: Slack's three control characters as entities, nothing else changed."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def link(url: str, label: str) -> str:
-    """A real mrkdwn link; the label alone (escaped) when ``url`` is not a usable http(s) URL."""
-    label = escape(_clip(" ".join(label.split()) or url, _LABEL_CHARS)).replace("|", "¦")
-    if not re.match(r"https?://[^\s]+$", url) or len(url) > _URL_CHARS:
-        return label
-    # Inside <...> the URL must not carry the delimiters; & is escaped like everywhere else.
-    safe = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
-    return f"<{safe}|{label}>"
 
 
 def plan(
@@ -165,7 +129,7 @@ def _sections(report: Report, labels: Labels) -> list[tuple[str, str, list[_Unit
 
 
 def _item_unit(number: int, item: Item, labels: Labels) -> _Unit:
-    title = _clip(" ".join(item.title.split()), 300)
+    title = clip(" ".join(item.title.split()), 300)
     lines = [f"*{number}. {escape(title)}*", escape(item.summary.strip())]
     lines += _bullets(labels.details, item.details) + _bullets(labels.use_cases, item.use_cases)
     if entities := [escape(e) for e in item.entities if e.strip()]:
@@ -242,7 +206,7 @@ def _parent_payload(
     budget = limits.max_chars - 500  # room for the header and the context line
     lines: list[str] = []
     for unit in units:
-        line = escape(_clip(unit.title, 300))
+        line = escape(clip(unit.title, 300))
         if sum(len(x) + 1 for x in lines) + len(line) > budget:
             lines.append(escape(chrome.more.format(count=len(units) - len(lines))))
             break
@@ -287,16 +251,12 @@ def _payload(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _header_block(text: str, limits: SlackLimits) -> dict[str, Any]:
     # plain_text is not parsed, so it is not escaped; Slack caps a header at 150 characters.
-    plain = _clip(" ".join(text.split()), limits.header_chars)
+    plain = clip(" ".join(text.split()), limits.header_chars)
     return {"type": "header", "text": {"type": "plain_text", "text": plain, "emoji": True}}
 
 
 def _section_block(mrkdwn: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _clip_mrkdwn(text: str, limit: int) -> str:

@@ -44,7 +44,7 @@ appearing out of context. With a topic, every message carries its ``message_thre
 Limits and errors
 -----------------
 :class:`Pacing` keeps to Telegram's published limits (1 message per second per chat, 20 per minute
-per group or channel, 30 per second overall) with the shared pacer of :mod:`delivery.pacing`.
+per group or channel, 30 per second overall) with the shared pacer of :mod:`core.platforms.pacing`.
 A ``RetryAfter`` (429) pauses sending for the time Telegram asks, then the message is retried,
 up to ``max_retries`` times.
 
@@ -62,9 +62,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -72,10 +71,10 @@ from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from core.models import Report, Subscription
-from core.report.labels import Labels, labels_for
+from core.platforms.telegram_api import DEFAULT_API_URL, Pacing
+from core.report.rendering.labels import Labels, labels_for
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dryrun import CallLog, placeholder
-from delivery.pacing import Pacer, Rate
 from delivery.telegram_format import (
     LIMITS,
     PARSE_MODE,
@@ -87,8 +86,6 @@ from delivery.telegram_format import (
     render_parts,
     threads,
 )
-
-DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 # Bad requests that no retry can cure: the chat, topic or parent is gone, or the bot may not post.
 _PERMANENT_BAD_REQUESTS = (
@@ -103,50 +100,6 @@ _PERMANENT_BAD_REQUESTS = (
     "group chat was upgraded",
 )
 _NUMERIC = re.compile(r"-?\d+")
-
-
-class Pacing:
-    """Telegram's limits on the shared :class:`~delivery.pacing.Pacer`: 1 message/s per chat,
-    20/min per group or channel (FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP), 30/s overall.
-
-    ``scale`` is real seconds per Telegram second: tests pass 0.01, so a group's minute passes
-    in 0.6 s and a ``retry_after`` of 3 in 30 ms. ``clock`` and ``sleep`` are injectable too.
-    """
-
-    def __init__(
-        self,
-        scale: float = 1.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-    ) -> None:
-        self.scale = scale
-        self._overall = Pacer(Rate(30, 1.0 * scale), clock=clock, sleep=sleep)
-        self._chat = Pacer(Rate(1, 1.0 * scale), clock=clock, sleep=sleep)
-        self._group = Pacer(Rate(20, 60.0 * scale), clock=clock, sleep=sleep)
-
-    async def wait(self, chat: str) -> None:
-        """Wait until a message to ``chat`` is within every limit, and count it as sent now.
-
-        The order matters. Each pacer counts a message when its own wait returns, so the one
-        that may wait longest, the group's, goes last and counts the moment the message really
-        leaves. Counted earlier (before the per-chat second), its window would let the 21st
-        message out up to a second too soon."""
-        await self._overall.wait("*")
-        await self._chat.wait(chat)
-        if is_group(chat):
-            await self._group.wait(chat)
-
-    def hold(self, seconds: float) -> None:
-        """After flood control: nothing goes to any chat for ``seconds`` (Telegram's), as PTB's
-        own AIORateLimiter does, since a 429 may come from the overall limit."""
-        for pacer in (self._overall, self._chat, self._group):
-            pacer.hold(seconds * self.scale)
-
-
-def is_group(chat: str) -> bool:
-    """Groups, supergroups and channels: negative ids or public @usernames (PTB's own rule)."""
-    return chat.startswith(("-", "@"))
 
 
 class TelegramAdapter:

@@ -14,8 +14,8 @@ feed text can never open a tag; ``*``, ``_`` and backticks mean nothing in HTML 
 they are. Only absolute http(s) URLs become ``<a href>`` links (quotes escaped); anything else is
 printed as plain text. The only tags written are ``<b>``, ``<a href>`` and (for keywords) ``<code>``.
 
-Escaping, links and the limits a message must keep are in :mod:`delivery.telegram_html`; packing
-blocks into messages and splitting an over-long one, in :mod:`delivery.telegram_split`.
+Escaping, links and the limits a message must keep are in :mod:`core.platforms.telegram_html`; packing
+blocks into messages and splitting an over-long one, in :mod:`core.platforms.telegram_split`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.models import INSIGHT_SECTION, READING_SECTION, Insight, Item, Reading, Report, Section
-from core.report.items import clean_text
-from core.report.labels import Labels
-from delivery.telegram_html import (
+from core.platforms.telegram_html import (
     ELLIPSIS,
     LIMITS,
     Limits,
@@ -39,7 +37,9 @@ from delivery.telegram_html import (
     truncate,
     visible_text,
 )
-from delivery.telegram_split import SEPARATOR, pack, split_html
+from core.platforms.telegram_split import SEPARATOR, pack, split_html
+from core.report.rendering.labels import Labels
+from core.report.writing.items import clean_text
 
 __all__ = [
     "BULLET",
@@ -72,7 +72,7 @@ __all__ = [
 
 PARSE_MODE = "HTML"
 BULLET = "•"
-#: Extra words of the chat messages, beside the shared report labels (core.report.labels).
+#: Extra words of the chat messages, beside the shared report labels (core.report.rendering.labels).
 WORDS: dict[str, dict[str, str]] = {
     "zh-TW": {
         "counts": "{items} 則新聞，{sections} 個分類",

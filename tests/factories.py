@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from core.models import Article, SourceKind, Topic
-from core.report.cluster import topic_key
+from core.report.editing.cluster import topic_key
 from core.text import has_cjk, match_key
 
 #: The moment test articles are published (and fetched) unless told otherwise.

@@ -85,7 +85,7 @@ class Site:
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "core.cli", "serve"], cwd=self.workdir, env=env, stderr=log
+                [sys.executable, "-m", "app.cli", "serve"], cwd=self.workdir, env=env, stderr=log
             )
         instance = Instance(process, log_path)
         self.instances.append(instance)

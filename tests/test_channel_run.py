@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.channels import ChannelRun
+from app.channels import ChannelRun
 from core.models import Channel, Subscription
 from delivery.base import DeliveryResult
 

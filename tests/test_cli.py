@@ -21,7 +21,7 @@ def aidaily(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
     # This checkout's code, not whatever an editable install elsewhere points at.
     clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), clean.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         cwd=cwd,
         env=clean,
         capture_output=True,

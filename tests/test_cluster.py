@@ -10,7 +10,7 @@ from datetime import timedelta
 from factories import article, paper
 
 from core.models import Article, SourceKind, Topic
-from core.report.cluster import MAX_TOPIC_SIZE, cluster, merge_duplicates, topic_key
+from core.report.editing.cluster import MAX_TOPIC_SIZE, cluster, merge_duplicates, topic_key
 
 GPT6 = [
     article(

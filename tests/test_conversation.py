@@ -15,7 +15,7 @@ from bot.answer import ExtractiveAnswerer
 from bot.conversation import COMMANDS, Chat, Conversation, DigestContext, split_command
 from bot.search import ItemIndex
 from core.models import Channel, Subscription, SubscriptionStatus
-from core.report.importing import import_files
+from core.report.importing.files import import_files
 from core.store import Store
 
 SAMPLES = sorted((Path(__file__).resolve().parent / "data" / "sample-reports").glob("*.md"))

@@ -12,10 +12,10 @@ from fakes.reports import DAY, synthetic_report
 from fakes.slack_server import SlackServer
 from test_cli import aidaily, assert_one_line_error
 
-from core.channels import CHANNELS, Wiring, deliver_channels
+from app.channels import CHANNELS, Wiring, deliver_channels
 from core.config import load_settings
 from core.models import Channel, Subscription
-from core.report.markdown import render_markdown
+from core.report.rendering.markdown import render_markdown
 from core.store import Store
 
 TOKEN = "xoxb-cli-test"

@@ -1,4 +1,4 @@
-"""Splitting and packing text to platform limits (delivery/text.py)."""
+"""Splitting and packing text to platform limits (core/platforms/text.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from delivery.text import pack, pack_texts, split_text, utf16_len
+from core.platforms.text import pack, pack_texts, split_text, utf16_len
 
 LINK = re.compile(r"<[^<>]*>|&(?:amp|lt|gt);")
 

@@ -1,6 +1,6 @@
 """The demo feeds and the local server that ``aidaily demo`` fetches them from.
 
-Stories planted in core/demo/feeds/ (end-to-end tests may rely on these markers):
+Stories planted in app/demo/feeds/ (end-to-end tests may rely on these markers):
 
 - Top story, exactly three outlets, different titles and URLs, text contains "Claude Opus 5":
   TechCrunch    https://techcrunch.com/story/anthropic-launches-claude-opus-5/
@@ -40,8 +40,8 @@ import feedparser
 import httpx
 import pytest
 
+from app.demo.server import FEEDS_DIR, DemoFeedServer, render_template
 from core.config import DEFAULT_SOURCES
-from core.demo.server import FEEDS_DIR, DemoFeedServer, render_template
 from core.models import SourceConfig, SourceKind
 
 NOW = datetime(2026, 11, 20, 22, 40, 15, tzinfo=UTC)

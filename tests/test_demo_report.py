@@ -1,6 +1,6 @@
 """The demo report end to end, on both databases: the results the core pipeline must show.
 
-The bundled feeds (core/demo/feeds) plant what is checked here: one story told by exactly three
+The bundled feeds (app/demo/feeds) plant what is checked here: one story told by exactly three
 outlets (Anthropic's "Claude Opus 5"), cross-feed duplicates, an off-topic robbery story, a
 malformed feed, a <script> tag and a prompt-injection sentence.
 """
@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.demo.server import DemoFeedServer
+from app.demo.server import DemoFeedServer
 from core.models import ALL_SECTIONS, ITEM_SECTION_KEYS
 from core.pipeline import BuildOptions, BuildResult, IngestResult, build, ingest
-from core.report.summarize import ExtractiveSummarizer
 from core.report.window import report_window
+from core.report.writing.summarize import ExtractiveSummarizer
 from core.sources.fetch import make_client
 from core.text import match_key
 

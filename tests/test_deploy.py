@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from core.cli import app
+from app.cli import app
 from core.config import Settings
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"

@@ -20,11 +20,11 @@ import pytest
 from fakes.reports import synthetic_report
 from fakes.smtp_server import SmtpServer
 
-from core.channels import deliver_channels, dkim_signer
+from app.channels import deliver_channels, dkim_signer
 from core.config import Settings
 from core.models import Channel, Subscription
+from core.platforms.dkim import DkimKeyError, DkimSigner
 from core.store import Store
-from delivery.dkim import DkimKeyError, DkimSigner
 
 SELECTOR = "news2026"
 DOMAIN = "example.org"

@@ -8,7 +8,7 @@ import pytest
 from factories import article, paper, topic
 
 from core.models import ITEM_SECTION_KEYS, Importance, StoredItem
-from core.report.edit import edit, extract_entities, relevance
+from core.report.editing.editor import edit, extract_entities, relevance
 
 # --- Stories of a day ------------------------------------------------------------------------
 

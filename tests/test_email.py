@@ -23,14 +23,15 @@ import pytest
 from fakes.reports import DAY, synthetic_report
 from fakes.smtp_server import Received, SmtpServer
 
-from core.channels import deliver_channels
+from app.channels import deliver_channels
 from core.config import Settings
+from core.links import BadToken, Links, make_token, verify_token
 from core.models import Channel, Item, Report, Section, SourceLink, Subscription, SubscriptionStatus
+from core.platforms.smtp import SmtpOptions, SmtpSender
 from core.store import Store
 from delivery.dispatch import MemoryLedger, deliver_all
-from delivery.email import BadToken, EmailAdapter, Links, SmtpMailer, make_token, verify_token
+from delivery.email import EmailAdapter, SmtpMailer
 from delivery.email_render import EmailRenderer, mjml_to_html
-from delivery.smtp import SmtpOptions, SmtpSender
 
 PUBLIC = "https://daily.example.org"
 SECRET = "test-secret-key"

@@ -8,10 +8,11 @@ import re
 import pytest
 from factories import NOON, article, topic
 
+from core.llm.schema import response_format, strict_schema
 from core.models import EditedTopic, Importance, Item, SourceLink
-from core.report.answers import ItemAnswer, OverviewAnswer, response_format, strict_schema
-from core.report.faithful import check, evidence
-from core.report.prompts import escape, item_messages, overview_links, overview_messages
+from core.report.writing.faithful import check, evidence
+from core.report.writing.llm_replies import ItemAnswer, OverviewAnswer
+from core.report.writing.prompts import escape, item_messages, overview_links, overview_messages
 
 SOURCES = evidence(
     [

@@ -15,8 +15,8 @@ from fakes.feed_server import FeedServer
 
 from core.models import SourceConfig, SourceKind
 from core.pipeline import build, ingest
-from core.report.summarize import ExtractiveSummarizer
 from core.report.window import report_window
+from core.report.writing.summarize import ExtractiveSummarizer
 from core.sources.fetch import make_client
 
 DAY1 = datetime(2026, 11, 20, 22, 40, tzinfo=UTC)  # 06:40 on 21 Nov in Taipei

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from test_markdown import HOSTILE, golden_report
 
 from core.models import ITEM_SECTION_KEYS, ITEM_SECTIONS, Importance, Item, Report, SourceLink
-from core.report.importing import import_files
-from core.report.markdown import link_target, render_markdown
-from core.report.markdown_import import ReportFormatError, parse_report
+from core.report.importing.files import import_files
+from core.report.importing.reader import ReportFormatError, parse_report
+from core.report.rendering.markdown import link_target, render_markdown
 from core.store import Store
 from core.store.tables import ReportItemArticleRow, ReportItemRow, ReportItemSourceRow, ReportRow
 
@@ -451,7 +451,7 @@ def aidaily(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
     env |= {"AIDAILY_DATABASE_URL": f"sqlite:///{cwd / 'import.db'}", "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -13,7 +13,7 @@ import pytest
 from bot.index_cache import FILE_NAME, IndexCache, read_state, write_state
 from bot.search import ItemIndex
 from core.models import FollowUp, Insight, Item, Reading, Report, Section, SourceLink
-from core.report.importing import import_files
+from core.report.importing.files import import_files
 from core.store import Store
 from core.store.report_items import ReportedItem
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import text
 
-from core.service.leader import FileLock, PostgresLock, _key, lead, leader_lock
+from app.service.leader import FileLock, PostgresLock, _key, lead, leader_lock
 from core.store.db import open_engine
 
 

@@ -24,17 +24,17 @@ import pytest
 from factories import article, topic
 from fakes.openai_server import INVENTED_ENTITY, INVENTED_FIGURE, ChatRequest, FakeOpenAI, Fault
 
+from app.demo.server import DemoFeedServer
+from app.writers import open_writer
 from core.config import Settings
-from core.demo.server import DemoFeedServer
 from core.models import EditedTopic, Importance, Item, WriterStats
 from core.pipeline import BuildOptions, BuildResult, build, ingest
-from core.report.items import looks_simplified, sources_for
-from core.report.llm import LLMSummarizer, MemoryCache, ResponseCache, make_client
-from core.report.summarize import ExtractiveSummarizer
 from core.report.window import report_window
+from core.report.writing.items import looks_simplified, sources_for
+from core.report.writing.llm_writer import LLMSummarizer, MemoryCache, ResponseCache, make_client
+from core.report.writing.summarize import ExtractiveSummarizer
 from core.sources.fetch import make_client as make_feed_client
 from core.store import Store
-from core.writers import open_writer
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)
@@ -386,7 +386,7 @@ def _aidaily(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Completed
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIDAILY_", "OPENAI_"))}
     clean.update(env, COLUMNS="200", PYTHONPATH=str(ROOT))
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         cwd=cwd,
         env=clean,
         capture_output=True,

@@ -34,10 +34,10 @@ def logged(monkeypatch, tmp_path):
 
 
 def test_an_event_is_one_json_line_with_its_fields(logged):
-    event(logging.getLogger("core.service.daily"), "run.finished", run_id=7, day="2026-11-22", seconds=1.5)
+    event(logging.getLogger("app.service.daily"), "run.finished", run_id=7, day="2026-11-22", seconds=1.5)
     (line,) = logged()
     assert line["event"] == "run.finished" and line["level"] == "info"
-    assert line["logger"] == "core.service.daily"
+    assert line["logger"] == "app.service.daily"
     assert (line["run_id"], line["day"], line["seconds"]) == (7, "2026-11-22", 1.5)
     assert line["time"].endswith("+00:00")
 
@@ -50,7 +50,7 @@ def test_a_token_in_a_message_prints_as_asterisks(logged):
 
 
 def test_secrets_in_fields_and_tracebacks_are_masked_too(logged):
-    log = logging.getLogger("core.service.daily")
+    log = logging.getLogger("app.service.daily")
     event(log, "run.delivered", error="smtp login hunter2-smtp refused", tried=["db-pass-42", 3])
     try:
         raise RuntimeError(f"cannot connect with {TOKEN}")

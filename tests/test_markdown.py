@@ -29,9 +29,9 @@ from core.models import (
     Section,
     SourceLink,
 )
-from core.report.items import clean_text
-from core.report.labels import EN, ZH_TW
-from core.report.markdown import escape_inline, link_target, render_markdown, unescape_inline
+from core.report.rendering.labels import EN, ZH_TW
+from core.report.rendering.markdown import escape_inline, link_target, render_markdown, unescape_inline
+from core.report.writing.items import clean_text
 
 GOLDEN = Path(__file__).parent / "golden" / "report.md"
 TAIPEI = timezone(timedelta(hours=8))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from delivery.pacing import Pacer, Rate, unpaced
+from core.platforms.pacing import Pacer, Rate, unpaced
 
 
 class FakeClock:

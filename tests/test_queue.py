@@ -23,11 +23,8 @@ from fakes.delivery_world import DeliveryWorld, arrived, subscribe
 from fakes.reports import DAY, synthetic_report
 from test_cli import ROOT, aidaily, assert_one_line_error
 
-from core.channels import CHANNELS
-from core.config import Settings, load_settings
-from core.models import Channel, DeliveryStatus, Subscription
-from core.report.markdown import render_markdown
-from core.service.queue import (
+from app.channels import CHANNELS
+from app.service.queue import (
     BATCH_RETRY,
     BatchIncomplete,
     QueueUnavailable,
@@ -36,7 +33,10 @@ from core.service.queue import (
     enqueue_fanout,
     make_app,
 )
-from core.service.worker import run_worker
+from app.service.worker import run_worker
+from core.config import Settings, load_settings
+from core.models import Channel, DeliveryStatus, Subscription
+from core.report.rendering.markdown import render_markdown
 from core.store import Store
 from delivery.base import DeliveryResult
 from delivery.dryrun import CallLog
@@ -222,7 +222,7 @@ def start_worker(cwd: Path, env: dict[str, str], *args: str) -> subprocess.Popen
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
     clean |= env | {"PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "worker", *args],
+        [sys.executable, "-m", "app.cli", "worker", *args],
         cwd=cwd,
         env=clean,
         stdout=subprocess.DEVNULL,

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
+from app.service.clock import Firing, SimulatedClock, WallClock
+from app.service.schedule import clock_for, daily_trigger, scheduling
 from core.config import ConfigError, load_settings
-from core.service.clock import Firing, SimulatedClock, WallClock
-from core.service.schedule import clock_for, daily_trigger, scheduling
 from core.store import Store
 from core.store.tables import SchedulerJobRow
 

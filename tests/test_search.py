@@ -13,7 +13,7 @@ from test_index_cache import report_of
 
 from bot.search import ItemIndex, question_groups
 from core.models import Item, SourceLink
-from core.report.importing import import_files
+from core.report.importing.files import import_files
 from core.store.report_items import ReportedItem
 
 DATA = Path(__file__).resolve().parent / "data"

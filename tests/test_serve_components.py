@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.service.schedule import DAILY
+from app.service.serve import serve
 from core.config import load_settings
-from core.service.schedule import DAILY
-from core.service.serve import serve
 from core.store import Store
 from core.store.tables import SchedulerJobRow
 

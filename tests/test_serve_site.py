@@ -15,10 +15,10 @@ import pytest
 from fakes.telegram_server import TelegramServer
 from serving import free_port
 
+from app.service.components import service_components
+from app.service.serve import serve
 from core.config import ConfigError, load_settings
-from core.report.importing import import_files
-from core.service.components import service_components
-from core.service.serve import serve
+from core.report.importing.files import import_files
 from core.store import Store
 
 pytestmark = [

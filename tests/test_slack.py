@@ -21,11 +21,12 @@ from fakes.reports import DAY, NASTY, synthetic_report
 from fakes.slack_server import SlackServer, links
 
 from core.models import Channel, DeliveryStatus, Report, Subscription
+from core.platforms.pacing import Pacer, Rate
+from core.platforms.slack_api import slack_pacer
+from core.platforms.slack_mrkdwn import DEFAULT_LIMITS
 from delivery.dispatch import MemoryLedger, deliver, deliver_all
 from delivery.dryrun import CallLog
-from delivery.pacing import Pacer, Rate
-from delivery.slack import DryRunApi, SlackAdapter, WebApi, make_client, slack_pacer
-from delivery.slack_format import DEFAULT_LIMITS
+from delivery.slack import DryRunApi, SlackAdapter, WebApi, make_client
 
 TOKEN = "xoxb-test-token"
 INTERVAL = 0.02

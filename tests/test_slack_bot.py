@@ -33,10 +33,11 @@ from bot.search import ItemIndex, SearchResult
 from bot.slack_bot import create_slack_app, run_slack_bot, slack_routes, socket_mode_handler
 from bot.slack_reply import reply_message
 from core.models import Channel, Item, Report, SourceLink, Subscription, SubscriptionStatus
-from core.report.markdown import render_markdown
+from core.platforms.slack_api import slack_pacer
+from core.platforms.slack_mrkdwn import DEFAULT_LIMITS
+from core.report.rendering.markdown import render_markdown
 from delivery.dispatch import deliver
-from delivery.slack import SlackAdapter, WebApi, make_client, slack_pacer
-from delivery.slack_format import DEFAULT_LIMITS
+from delivery.slack import SlackAdapter, WebApi, make_client
 
 TOKEN = "xoxb-bot-token"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

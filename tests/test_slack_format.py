@@ -15,7 +15,8 @@ from fakes.reports import synthetic_report
 from test_markdown import golden_report
 
 from core.models import Channel, Subscription
-from delivery.slack_format import DEFAULT_LIMITS, SlackLimits, escape, link, plan
+from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SlackLimits, escape, link
+from delivery.slack_format import plan
 
 GOLDEN = Path(__file__).parent / "golden" / "slack.jsonl"
 SUB = Subscription(Channel.SLACK, "C0123ABCD")

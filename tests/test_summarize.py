@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from core.models import Article, EditedTopic, FollowUp, Importance, Item, SourceKind, Topic
-from core.report.glossary import GLOSSARY
-from core.report.items import (
+from core.report.writing.glossary import GLOSSARY
+from core.report.writing.items import (
     MAX_SOURCES,
     clean_headline,
     clean_text,
@@ -23,9 +23,9 @@ from core.report.items import (
     sources_for,
     to_report_script,
 )
-from core.report.overview import build_overview
-from core.report.sentences import content_tokens, similarity, split_sentences
-from core.report.summarize import ExtractiveSummarizer, Summarizer, extractive_item
+from core.report.writing.overview import build_overview
+from core.report.writing.sentences import content_tokens, similarity, split_sentences
+from core.report.writing.summarize import ExtractiveSummarizer, Summarizer, extractive_item
 
 NOON = datetime(2025, 12, 11, 12, 0, tzinfo=UTC)
 

@@ -23,11 +23,12 @@ from telegram.error import BadRequest, RetryAfter
 from test_telegram_format import HOSTILE, make_report
 
 from core.models import Channel, DeliveryStatus, Insight, Reading, Report, Subscription
-from core.report.markdown import link_target
+from core.platforms.telegram_api import Pacing
+from core.report.rendering.markdown import link_target
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dispatch import MemoryLedger, deliver, deliver_all
 from delivery.dryrun import CallLog
-from delivery.telegram import Pacing, TelegramAdapter, api_params
+from delivery.telegram import TelegramAdapter, api_params
 
 SCALE = 0.01  # real seconds per Telegram second
 GROUP = -1001000000001

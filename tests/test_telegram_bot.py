@@ -34,12 +34,13 @@ from bot.telegram_bot import TelegramBotError, build_application, polling
 from bot.telegram_reply import render_reply
 from bot.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH, webhook, webhook_routes
 from core.models import Channel, Item, SourceLink, Subscription, SubscriptionStatus
-from core.report.importing import import_files
+from core.platforms.telegram_api import Pacing
+from core.platforms.telegram_html import LIMITS, fits, visible_text
+from core.report.importing.files import import_files
 from core.store import Store
 from core.store.report_items import ReportedItem
 from delivery.dispatch import deliver
-from delivery.telegram import Pacing, TelegramAdapter
-from delivery.telegram_html import LIMITS, fits, visible_text
+from delivery.telegram import TelegramAdapter
 
 SECRET = "webhook-Secret_0123456789"
 ME = f"@{BOT['username']}"

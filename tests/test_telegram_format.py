@@ -26,8 +26,8 @@ from core.models import (
     Section,
     SourceLink,
 )
-from core.report.labels import EN, ZH_TW
-from core.report.markdown import link_target
+from core.report.rendering.labels import EN, ZH_TW
+from core.report.rendering.markdown import link_target
 from delivery.telegram_format import (
     Limits,
     escape,

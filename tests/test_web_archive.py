@@ -24,8 +24,8 @@ from test_demo_report import run_demo
 from test_markdown import HOSTILE, golden_report
 
 from core.models import Report
-from core.report.importing import import_files
-from core.report.markdown import render_markdown
+from core.report.importing.files import import_files
+from core.report.rendering.markdown import render_markdown
 from core.store import Store
 from web.archive import archive_routes
 from web.health import health_routes

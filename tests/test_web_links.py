@@ -17,10 +17,10 @@ import pytest
 from fakes.reports import synthetic_report
 from test_web_site import FROM, PUBLIC, SECRET, open_site, stored_email, text_and_html
 
-from core.channels import deliver_channels
+from app.channels import deliver_channels
 from core.config import Settings
+from core.links import Links, make_token
 from core.models import Channel, SubscriptionStatus
-from delivery.email import Links, make_token
 
 HOSTILE = '"><script>alert(1)</script>'
 LINKS = Links(PUBLIC, SECRET)

@@ -1,4 +1,4 @@
-"""``web.serve``, the composition root of ``aidaily web``, and the confirmation mail it sends."""
+"""``app.web``, the composition root of ``aidaily web``, and the confirmation mail it sends."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from fakes.smtp_server import SmtpServer
 from test_dkim import dns_for, rsa_key
 from test_web_site import FROM, text_and_html
 
+from app.web import CONFIRMATIONS_FILE, RedactTokens, open_mailer, web_secrets
 from core.config import ConfigError, Settings
-from delivery.email import DEV_SECRET_KEY
+from core.links import DEV_SECRET_KEY
 from web.confirm_mail import ConfirmationMail, MailKind, build_message
-from web.serve import CONFIRMATIONS_FILE, RedactTokens, open_mailer, web_secrets
 
 HOSTILE_LINK = 'https://daily.example.org/confirm?token=a"><script>x</script>&b=1'
 
@@ -137,10 +137,10 @@ def test_with_a_dkim_key_the_confirmation_verifies_at_the_receiver(tmp_path):
 def test_the_site_serves_sign_up_archive_health_and_metrics_together(tmp_path):
     from asgi_client import get
 
-    from core.report.importing import import_files
+    from app.web import build_app
+    from core.report.importing.files import import_files
     from core.store import Store
     from web.confirm_mail import DryRunConfirmationMailer
-    from web.serve import build_app
 
     opened = settings(tmp_path)
     samples = sorted((Path(__file__).resolve().parent / "data" / "sample-reports").glob("*.md"))

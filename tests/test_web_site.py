@@ -23,8 +23,8 @@ from fakes.smtp_server import SmtpServer
 from starlette.applications import Starlette
 
 from core.models import Channel, Subscription
+from core.platforms.smtp import SmtpOptions, SmtpSender
 from core.store import Store
-from delivery.smtp import SmtpOptions, SmtpSender
 from web.app import create_app
 from web.confirm_mail import ConfirmationMailer, SmtpConfirmationMailer
 from web.middleware import SECURITY_HEADERS

@@ -24,10 +24,10 @@ import uvicorn
 from fakes.smtp_server import SmtpServer
 from test_web_site import FROM, HOUR, SECRET, form_token, link_in, open_site, stored_email, text_and_html
 
+from core.links import make_token
 from core.models import ALL_SECTIONS, Channel, Subscription, SubscriptionStatus
+from core.platforms.smtp import SmtpOptions, SmtpSender
 from core.store import Store
-from delivery.email import make_token
-from delivery.smtp import SmtpOptions, SmtpSender
 from web.app import create_app
 from web.confirm_mail import SmtpConfirmationMailer
 
@@ -295,7 +295,7 @@ def test_one_address_cannot_be_mail_bombed_from_many_clients(store):
 @contextmanager
 def serving(store: Store, smtp: SmtpServer) -> Iterator[str]:
     """The app under uvicorn on a loopback socket the OS picked, in a thread of its own, with its
-    SMTP sender opened on the server's loop as ``web.serve`` does; yields the base URL."""
+    SMTP sender opened on the server's loop as ``app.web`` does; yields the base URL."""
     listener = socket.create_server(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
     holder: dict[str, uvicorn.Server] = {}

@@ -2,7 +2,7 @@
 report archive (pages and an RSS feed), ``/healthz`` and ``/metrics``.
 
 ``web.app.create_app`` builds the Starlette application from plain arguments (a ``Store``, the
-signing key, the public URL, a ``ConfirmationMailer``); ``web.serve.run_web`` is the composition
+signing key, the public URL, a ``ConfirmationMailer``); ``app.web.run_web`` is the composition
 root that builds those from ``Settings`` and serves the app with uvicorn (``aidaily web``).
 Other endpoints (the archive, health and metrics, Slack events, the Telegram webhook) join
 through ``extra_routes``.

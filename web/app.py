@@ -14,7 +14,7 @@ archive can share the one server. Every response carries the headers of
 ``web.middleware.SecurityHeaders``, and a request body over ``max_body_bytes`` is refused with
 413 before any endpoint reads it.
 
-Everything is passed in: this module reads no settings (``web.serve`` does that). The store is
+Everything is passed in: this module reads no settings (``app.web`` does that). The store is
 blocking, so endpoints run its calls in Starlette's thread pool; mail is awaited in a
 background task after the response.
 """
@@ -28,8 +28,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
+from core.links import Links
 from core.store import Store
-from delivery.email import Links
 from web.confirm_mail import ConfirmationMailer
 from web.csrf import FormGuard
 from web.link_routes import LinkEndpoints

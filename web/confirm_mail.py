@@ -2,7 +2,7 @@
 already subscribed (with its preferences link), never anything else.
 
 ``ConfirmationMailer`` is the one-method seam the web app awaits. ``SmtpConfirmationMailer``
-sends through ``delivery.smtp.SmtpSender`` (the pooled, retrying sender the newsletter uses,
+sends through ``core.platforms.smtp.SmtpSender`` (the pooled, retrying sender the newsletter uses,
 built from the same ``AIDAILY_SMTP_*`` settings); ``DryRunConfirmationMailer`` appends each mail
 as one JSON line to a file (``out/confirmations.jsonl``), so a developer without an SMTP server
 can open the link by hand.
@@ -26,8 +26,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from delivery.dkim import DkimSigner
-from delivery.smtp import SmtpSender
+from core.platforms.dkim import DkimSigner
+from core.platforms.smtp import SmtpSender
 
 
 class MailKind(StrEnum):
@@ -55,7 +55,7 @@ class ConfirmationMail:
 
 class ConfirmationMailer(Protocol):
     async def send(self, mail: ConfirmationMail) -> None:
-        """Send ``mail``; raises (``delivery.smtp.SmtpError``, ``OSError``) when it cannot."""
+        """Send ``mail``; raises (``core.platforms.smtp.SmtpError``, ``OSError``) when it cannot."""
         ...
 
 

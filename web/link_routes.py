@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.links import BadToken, Links, TokenClaims, verify_token
 from core.models import Subscription
 from core.store import Store
-from delivery.email import BadToken, Links, TokenClaims, verify_token
 from web import subscribing
 from web.forms import FormError, language_options, read_choices, section_options
 from web.pages import Pages

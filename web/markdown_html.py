@@ -1,6 +1,6 @@
 """Stored report Markdown -> safe HTML for the archive pages.
 
-A stored report is the Hugo post ``core.report.markdown`` wrote (or a file ``aidaily import``
+A stored report is the Hugo post ``core.report.rendering.markdown`` wrote (or a file ``aidaily import``
 read): YAML front matter, then CommonMark. ``render_report`` splits the front matter off with the
 importer's own reader (title, date, description), and renders the body with markdown-it-py
 (CommonMark plus tables and strikethrough, raw HTML off, images off: reports have none, and a
@@ -9,7 +9,7 @@ hostile ``![x](...)`` stays text).
 Two layers keep stored text from reaching the page as markup, because imported files are not
 ours and a bug in one layer must not be enough:
 
-1. Links: only absolute http(s) URLs (the rule ``core.report.markdown.link_target`` applies when
+1. Links: only absolute http(s) URLs (the rule ``core.report.rendering.markdown.link_target`` applies when
    writing) and ``mailto:`` stay links. Any other target (``[來源1](1)`` or
    ``[arXiv:2405.17838](arXiv:2405.17838)`` in old imports, a relative path) loses its link and
    its label stays as plain text, instead of a link that leads nowhere.
@@ -29,9 +29,9 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from core.report.import_inline import ReportFormatError
-from core.report.import_meta import split_front_matter
-from core.report.markdown import link_target
+from core.report.importing.inline import ReportFormatError
+from core.report.importing.meta import split_front_matter
+from core.report.rendering.markdown import link_target
 
 _TAGS = {
     *("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code"),

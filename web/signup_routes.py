@@ -26,9 +26,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.links import Links, make_token
 from core.models import Subscription
 from core.store import Store
-from delivery.email import Links, make_token
 from web import subscribing
 from web.confirm_mail import ConfirmationMail, ConfirmationMailer, MailKind
 from web.csrf import FIELD, FormGuard
@@ -117,7 +117,7 @@ def confirm_url(links: Links, subscription: Subscription) -> str:
 def client_key(request: Request) -> str:
     """Who a request counts against: its IPv4 address, or its IPv6 /64 (one home or server is
     given a whole /64, and could otherwise take a fresh address for every request). Behind a
-    reverse proxy uvicorn puts the X-Forwarded-For client here (see ``web.serve``)."""
+    reverse proxy uvicorn puts the X-Forwarded-For client here (see ``app.web``)."""
     host = request.client.host if request.client else ""
     try:
         address = ipaddress.ip_address(host)

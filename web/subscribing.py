@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from core.links import TokenClaims
 from core.models import Channel, Subscription, SubscriptionStatus
 from core.store import Store
-from delivery.email import TokenClaims
 from web.confirm_mail import MailKind
 from web.forms import Choices, SignUp
 

@@ -5,7 +5,7 @@ Revises: 0005
 Created: 2026-11-22
 
 ``aidaily worker`` runs delivery batches from a procrastinate queue that lives in the same
-PostgreSQL database as the store (``core/service/queue.py``). Its tables (``procrastinate_jobs``,
+PostgreSQL database as the store (``app/service/queue.py``). Its tables (``procrastinate_jobs``,
 ``procrastinate_workers``, ``procrastinate_events``, ``procrastinate_periodic_defers``), types,
 functions and triggers are procrastinate's own: this migration applies the ``schema.sql``
 bundled with the installed procrastinate, unchanged, into the schema the connection's

@@ -231,7 +231,7 @@ class LLMCacheRow(Base):
     """A model's validated answer, by a hash of everything that went into the prompt.
 
     Building a day again asks the model nothing: the same articles, model, prompt version and
-    language give the same key (see ``core.report.llm``).
+    language give the same key (see ``core.report.writing.llm_writer``).
     """
 
     __tablename__ = "llm_cache"

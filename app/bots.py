@@ -1,0 +1,78 @@
+"""Wiring the follow-up bot from settings: its index, its answerer and its conversation.
+
+A composition root, like ``app/channels.py`` for delivery: the CLI (``aidaily ask``,
+``aidaily bot slack|telegram``) and the service call these; nothing below them reads settings.
+
+- The index is ``bot.index_cache.IndexCache`` over the store, saved under
+  ``AIDAILY_CACHE_DIR``: a process that finds a saved index for the stored items loads it
+  instead of building it, and a long-running bot rebuilds it when a new report is stored.
+- The answerer is the LLM one (``bot.llm_answer``) when ``AIDAILY_OPENAI_API_KEY`` is set, on the
+  writer's server and model with a short timeout (a chat reply must come quickly), falling back
+  to the extractive answer on any failure; without a key, the extractive answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.answer import Answerer, ExtractiveAnswerer
+from bot.conversation import Conversation
+from bot.index_cache import IndexCache
+from bot.slack_oauth import SlackOAuth
+from core.config import Settings
+from core.store import Store
+
+#: Seconds one LLM answer may take, and its retries: a person is waiting for the reply.
+ANSWER_TIMEOUT = 30.0
+ANSWER_RETRIES = 1
+
+
+def open_index(settings: Settings, store: Store) -> IndexCache:
+    return IndexCache(store, settings.cache_dir)
+
+
+def open_answerer(settings: Settings, store: Store) -> Answerer:
+    if settings.openai_api_key is None:
+        return ExtractiveAnswerer()
+    from bot.llm_answer import LLMAnswerer
+    from core.llm.client import make_sync_client
+
+    client = make_sync_client(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        timeout=min(settings.openai_timeout, ANSWER_TIMEOUT),
+        max_retries=min(settings.openai_max_retries, ANSWER_RETRIES),
+    )
+    return LLMAnswerer(client, model=settings.openai_model, cache=store)
+
+
+def open_conversation(settings: Settings, store: Store) -> Conversation:
+    public_url = str(settings.public_url) if settings.public_url else None
+    index = open_index(settings, store)
+    return Conversation(store, index.current, open_answerer(settings, store), public_url=public_url)
+
+
+def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:
+    """Installing into many workspaces, when the app's client id and secret are set."""
+    if not (settings.slack_client_id and settings.slack_client_secret):
+        return None
+    base = str(settings.public_url).rstrip("/") if settings.public_url else None
+    redirect = f"{base}/slack/oauth_redirect" if base else None
+    secret = settings.slack_client_secret.get_secret_value()
+    return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect)
+
+
+def slack_bot_options(settings: Settings, store: Store) -> dict[str, Any]:
+    """The keyword arguments of ``bot.slack_bot.run_slack_bot`` from settings: with OAuth, each
+    workspace's own token from the installation store; without, the one bot token."""
+    oauth = slack_oauth(settings, store)
+    return {
+        "mode": settings.slack_mode,
+        "signing_secret": settings.secret("slack_signing_secret"),
+        "token": None if oauth else settings.secret("slack_bot_token"),
+        "oauth": oauth,
+        "app_token": settings.secret("slack_app_token"),
+        "api_url": settings.slack_api_url,
+        "host": settings.web_host,
+        "port": settings.web_port,
+    }

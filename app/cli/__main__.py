@@ -1,0 +1,5 @@
+"""``python -m app.cli``: the ``aidaily`` command."""
+
+from app.cli import main
+
+main()

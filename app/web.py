@@ -1,0 +1,189 @@
+"""``aidaily web``: the composition root that builds the web app from ``Settings`` and serves it.
+
+Setup
+-----
+- ``AIDAILY_WEB_HOST`` / ``AIDAILY_WEB_PORT``: where uvicorn listens (``127.0.0.1:8000``). Put
+  a TLS-terminating reverse proxy in front and keep the host on loopback; uvicorn then takes
+  the client address from ``X-Forwarded-For`` (trusted from 127.0.0.1 only), which the sign-up
+  rate limit counts by.
+- ``AIDAILY_PUBLIC_URL``: the https address readers reach, used in the links the app mails.
+- ``AIDAILY_SECRET_KEY``: signs the links and forms; the same key as the newsletter's, or
+  links in mail already sent stop working.
+- ``AIDAILY_CONFIRM_HOURS`` (48) and ``AIDAILY_SUBSCRIBE_LIMIT`` (5 per client and per address
+  an hour).
+- ``AIDAILY_SMTP_*``, ``AIDAILY_EMAIL_FROM`` and ``AIDAILY_DKIM_*`` as for the newsletter. Without
+  ``AIDAILY_SMTP_HOST`` no mail is sent: each confirmation is appended to
+  ``out/confirmations.jsonl`` (link included), a development key signs the links unless
+  ``AIDAILY_SECRET_KEY`` is set, and the public URL defaults to the listening address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from app.channels import dkim_signer, smtp_options
+from core.config import ConfigError, Settings
+from core.links import DEV_SECRET_KEY
+from core.platforms.smtp import SmtpSender
+from core.store import Store
+from web.app import create_app
+from web.archive import archive_routes
+from web.confirm_mail import ConfirmationMailer, DryRunConfirmationMailer, SmtpConfirmationMailer
+from web.health import health_routes
+from web.metrics import instrument, metrics_registry
+
+log = logging.getLogger(__name__)
+CONFIRMATIONS_FILE = "confirmations.jsonl"
+_TOKEN = re.compile(r"((?:^|[?&])(?:token|form_token)=)[^&\s]*")
+
+
+def run_web(settings: Settings) -> None:
+    """Serve the web app on ``settings.web_host:web_port`` until interrupted."""
+    asyncio.run(serve(settings))
+
+
+async def serve(settings: Settings) -> None:
+    async with site(settings) as server:
+        await server.wait()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus its own SIGINT/SIGTERM handling when a host process owns the signals."""
+
+    def __init__(self, config: uvicorn.Config, *, own_signals: bool) -> None:
+        super().__init__(config)
+        self.own_signals = own_signals
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if self.own_signals:
+            with super().capture_signals():
+                yield
+        else:
+            yield
+
+
+class RunningSite:
+    """The site while it serves: ``wait()`` for it to end of its own accord (Ctrl-C)."""
+
+    def __init__(self, task: asyncio.Task[None]) -> None:
+        self.task = task
+
+    async def wait(self) -> None:
+        await self.task
+
+
+@asynccontextmanager
+async def site(
+    settings: Settings, extra_routes: Sequence[BaseRoute] = (), *, own_signals: bool = True
+) -> AsyncIterator[RunningSite]:
+    """The whole site served by uvicorn on ``AIDAILY_WEB_HOST:AIDAILY_WEB_PORT`` while the block
+    runs (it has started listening on entry); ``aidaily serve`` passes ``own_signals=False``
+    and the bots' endpoints as ``extra_routes``."""
+    secret, public_url = web_secrets(settings)
+    with Store.open(settings.database_url) as store:
+        async with open_mailer(settings) as mailer:
+            app = build_app(settings, store, mailer, secret, public_url, extra_routes)
+            server = _Server(_uvicorn_config(app, settings), own_signals=own_signals)
+            task = asyncio.create_task(server.serve())
+            while not server.started and not task.done():
+                await asyncio.sleep(0.02)
+            if task.done():
+                await task  # it could not start (the port is taken): its error, or SystemExit
+            try:
+                yield RunningSite(task)
+            finally:
+                server.should_exit = True
+                await task
+
+
+def _uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
+    config = uvicorn.Config(
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        server_header=False,
+        log_level="info",
+    )
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after Config set logging up
+    return config
+
+
+def build_app(
+    settings: Settings,
+    store: Store,
+    mailer: ConfirmationMailer,
+    secret: str,
+    public_url: str,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The whole site: subscription pages, the archive, health and metrics, and ``extra_routes``
+    (the bots' endpoints, when the service runs them)."""
+    registry = metrics_registry(store)
+    routes = [
+        *archive_routes(store, public_url=public_url, language=settings.report_language),
+        *health_routes(store, registry),
+        *extra_routes,
+    ]
+    app = create_app(
+        store,
+        secret_key=secret,
+        public_url=public_url,
+        mailer=mailer,
+        confirm_max_age=settings.confirm_hours * 3600,
+        subscribe_limit=settings.subscribe_limit,
+        extra_routes=routes,
+    )
+    instrument(app, registry)
+    return app
+
+
+class RedactTokens(logging.Filter):
+    """Hides ``token=...`` in access-log lines: a link's token is the reader's key to their
+    subscription, and log files are read by more people than mailboxes are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _redact(text: str) -> str:
+    return _TOKEN.sub(r"\1[redacted]", text)
+
+
+def web_secrets(settings: Settings) -> tuple[str, str]:
+    """The signing key and public URL; real sending refuses the development defaults."""
+    if settings.secret_key is not None and settings.public_url is not None:
+        return settings.secret_key.get_secret_value(), str(settings.public_url)
+    if settings.smtp_host is not None:
+        raise ConfigError("the web app sends mail, so it needs AIDAILY_SECRET_KEY and AIDAILY_PUBLIC_URL")
+    secret = settings.secret("secret_key") or DEV_SECRET_KEY
+    public_url = str(settings.public_url or f"http://{settings.web_host}:{settings.web_port}")
+    return secret, public_url
+
+
+@asynccontextmanager
+async def open_mailer(settings: Settings) -> AsyncIterator[ConfirmationMailer]:
+    """SMTP when ``AIDAILY_SMTP_HOST`` is set, else the JSON Lines file under ``out_dir``."""
+    if settings.smtp_host is None:
+        path = settings.out_dir / CONFIRMATIONS_FILE
+        log.warning("AIDAILY_SMTP_HOST is not set: confirmation mail is written to %s", path)
+        yield DryRunConfirmationMailer(path)
+        return
+    signer = dkim_signer(settings)
+    # The newsletter's settings on fewer connections: sign-ups come one at a time.
+    async with SmtpSender(smtp_options(settings, connections=2)) as sender:
+        yield SmtpConfirmationMailer(sender, settings.email_from, signer=signer)

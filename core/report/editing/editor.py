@@ -1,0 +1,126 @@
+"""The editor: which topics make the report, in which section, how important, in what order.
+
+Pure rules over the topics' own text and evidence, no model and no clock:
+
+- relevance: a weighted AI lexicon (English and Chinese); title words count double and summary
+  words are diluted by length, so an "AI" in passing does not make a long story about something
+  else relevant. arXiv papers are relevant by default.
+- repeats: a topic whose articles all appeared in an earlier report is dropped; one that
+  continues an earlier item with new articles is kept and marked as a follow-up.
+- section: cue words per section; the day's strongest stories (importance 極高 or 高) go to Top
+  Headlines instead, so each story appears exactly once.
+- importance: evidence only — how many outlets, how weighty, which major players, how much AI.
+  Text inside an article can never promote it: words like "Top Headlines" or "極高" are not cues.
+
+Word lists live in :mod:`core.report.editing.lexicon`; entity extraction (:func:`extract_entities`) is
+public so the writers and the bot can reuse it.
+
+Relevance, section and importance are ruled in :mod:`core.report.editing.rules`, repeats in
+:mod:`core.report.editing.history`, entities in :mod:`core.report.editing.entities`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from core.models import ITEM_SECTION_KEYS, EditedTopic, Importance, StoredItem, Topic
+from core.report.editing.cluster import merge_duplicates
+from core.report.editing.entities import extract_entities
+from core.report.editing.history import History, news_first
+from core.report.editing.rules import (
+    IMPORTANCE_THRESHOLDS,
+    RELEVANCE_THRESHOLD,
+    evidence_line,
+    evidence_score,
+    importance_of,
+    major_players,
+    read_topic,
+    relevance,
+    section_of,
+    text_relevance,
+)
+
+__all__ = [
+    "HEADLINE_IMPORTANCE",
+    "IMPORTANCE_THRESHOLDS",
+    "RELEVANCE_THRESHOLD",
+    "edit",
+    "extract_entities",
+    "importance_of",
+    "relevance",
+]
+
+
+HEADLINE_IMPORTANCE = frozenset({Importance.CRITICAL, Importance.HIGH})
+
+
+def _entities(topic: Topic) -> tuple[str, ...]:
+    return extract_entities([a.title for a in topic.articles] + [a.summary for a in topic.articles])
+
+
+def edit(
+    topics: Sequence[Topic],
+    *,
+    earlier: Sequence[StoredItem] = (),
+    language: str = "zh-TW",
+    max_per_section: int = 12,
+    max_headlines: int = 6,
+) -> list[EditedTopic]:
+    """The topics that make the report, each in exactly one section, in report order.
+
+    Sections follow ``ITEM_SECTION_KEYS``; inside one, by importance, then score, then topic key.
+    Each section keeps at most ``max_per_section`` topics, Top Headlines at most ``max_headlines``.
+    """
+    kept: list[EditedTopic] = []
+    history = History(earlier)
+    # Sorted by key first, so that the same topics in any order make the same report.
+    for topic in merge_duplicates(sorted(topics, key=lambda t: t.key)):
+        edited = _edit_one(topic, history, language)
+        if edited is not None:
+            kept.append(edited)
+    kept = _with_headlines(kept, min(max_headlines, max_per_section))
+    return _ordered(kept, max_per_section)
+
+
+def _edit_one(topic: Topic, history: History, language: str) -> EditedTopic | None:
+    """The topic with its section, importance and evidence, or None if not AI or seen before."""
+    reading = read_topic(topic)
+    relevance_score = text_relevance(reading)
+    if relevance_score < RELEVANCE_THRESHOLD:
+        return None
+    entities = _entities(topic)
+    reported, follow_up = history.verdict(topic, entities)
+    if reported:
+        return None
+    if follow_up is not None:
+        topic = news_first(topic, history.reported)
+    majors = major_players(reading)
+    score = round(evidence_score(reading, majors, relevance_score), 4)
+    return EditedTopic(
+        topic=topic,
+        section=section_of(reading),
+        importance=importance_of(score),
+        score=score,
+        reason=evidence_line(topic, majors, language),
+        entities=entities,
+        follow_up=follow_up,
+    )
+
+
+def _with_headlines(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:
+    """The day's strongest stories move to Top Headlines (and so leave their own section)."""
+    eligible = [e for e in kept if e.importance in HEADLINE_IMPORTANCE]
+    chosen = {e.topic.key for e in sorted(eligible, key=_rank)[:limit]}
+    return [dataclasses.replace(e, section="top_headlines") if e.topic.key in chosen else e for e in kept]
+
+
+def _rank(edited: EditedTopic) -> tuple[int, float, str]:
+    return (edited.importance.rank, -edited.score, edited.topic.key)
+
+
+def _ordered(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:
+    out: list[EditedTopic] = []
+    for key in ITEM_SECTION_KEYS:
+        out.extend(sorted((e for e in kept if e.section == key), key=_rank)[:limit])
+    return out

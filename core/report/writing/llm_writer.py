@@ -1,0 +1,326 @@
+"""The LLM writer: report items and the overview written by any OpenAI-compatible server.
+
+Setup
+-----
+Set a key, and for anything but OpenAI a base URL and a model name. Without a key the built-in
+extractive writer writes the report, and nothing here is used.
+
+OpenAI::
+
+    AIDAILY_OPENAI_API_KEY=sk-...
+    AIDAILY_OPENAI_MODEL=gpt-4o-mini
+
+Ollama (0.5 or newer enforces the JSON schema; the key is required by the SDK, ignored by Ollama)::
+
+    ollama pull qwen2.5:7b
+    AIDAILY_OPENAI_API_KEY=ollama
+    AIDAILY_OPENAI_BASE_URL=http://127.0.0.1:11434/v1/
+    AIDAILY_OPENAI_MODEL=qwen2.5:7b
+
+vLLM (recent versions accept ``response_format`` json_schema)::
+
+    vllm serve Qwen/Qwen2.5-7B-Instruct --api-key token-abc123
+    AIDAILY_OPENAI_API_KEY=token-abc123
+    AIDAILY_OPENAI_BASE_URL=http://127.0.0.1:8000/v1
+    AIDAILY_OPENAI_MODEL=Qwen/Qwen2.5-7B-Instruct
+
+llama.cpp (``llama-server``; the model name is ignored when one model is loaded; some builds
+answered json_schema requests with "Either json_schema or grammar can be specified": update)::
+
+    llama-server -m qwen2.5-7b-instruct-q4_k_m.gguf --port 8080
+    AIDAILY_OPENAI_API_KEY=none
+    AIDAILY_OPENAI_BASE_URL=http://127.0.0.1:8080/v1
+    AIDAILY_OPENAI_MODEL=qwen2.5-7b
+
+Then ``aidaily build`` (or ``aidaily demo``), and ``aidaily show --stats`` for what it cost.
+``AIDAILY_OPENAI_CONCURRENCY`` (calls at once, default 8; a local server on one GPU wants 1-4),
+``AIDAILY_OPENAI_TIMEOUT`` (seconds per call) and ``AIDAILY_OPENAI_MAX_RETRIES`` tune it.
+
+How it works
+------------
+* One call per item and one for the overview, each asking for structured output
+  (``response_format`` json_schema, strict: the form OpenAI, Ollama, vLLM and llama.cpp all
+  take), built in ``core.report.writing.prompts`` and validated here with the pydantic models of
+  ``core.report.writing.llm_replies``. Articles go in as escaped, delimited data the model is told never
+  to obey. The model writes words only; sources, entities and importance come from our code
+  (``assemble_item``), and further reading is picked by number from the items' own links.
+* Faithful by construction: names and figures in an answer must occur in its sources, and it
+  may contain no URL (``core.report.writing.faithful``). An answer that is not valid JSON for the
+  schema, that names what the sources do not say, or (in an English report) that left Chinese
+  untranslated, is asked again once, with the failure named; then the topic falls back to the
+  extractive writer, marked ``llm-fallback`` in the report and the store (the overview falls
+  back to ``build_overview``). The report is always complete.
+* Retries: connection errors, timeouts, 429 and 5xx are retried by the SDK (``max_retries``)
+  with exponential backoff, honouring ``Retry-After`` and ``retry-after-ms``. A 401, 403 or 404
+  (a wrong key, an unknown model) stops asking for the rest of the run: every call would fail.
+* Cache: each validated answer is stored by a hash of the prompt's inputs (the articles' URLs,
+  titles and summaries, the model, ``PROMPT_VERSION`` and the language), so building a day again
+  costs no calls. Failed answers are not cached: the next build asks again.
+* Stats: calls, tokens in and out (from ``usage``; servers that omit it count 0), cache hits,
+  failures and fallbacks, through a ``UsageRecorder`` (``WriterStats`` per report).
+
+The SDK client and the call itself live in ``core.llm.client``, the only module that imports
+``openai`` (the bot's answerer uses it too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from core.llm.client import AsyncOpenAI, JsonRequest, Reply, complete_json, make_client
+from core.models import EditedTopic, Item, Overview, WriterStats
+from core.report.writing.faithful import Evidence, Problems, check, evidence, in_language
+from core.report.writing.llm_replies import (
+    ItemAnswer,
+    OverviewAnswer,
+    item_from_answer,
+    item_sources,
+    overview_from_answer,
+    overview_sources,
+)
+from core.report.writing.overview import build_overview
+from core.report.writing.prompts import (
+    ITEM_SCHEMA,
+    OVERVIEW_SCHEMA,
+    PROMPT_VERSION,
+    Message,
+    invalid_answer_message,
+    item_messages,
+    overview_links,
+    overview_messages,
+    unsupported_message,
+)
+from core.report.writing.sentences import clip
+from core.report.writing.summarize import extractive_item
+
+__all__ = ["LLMSummarizer", "MemoryCache", "ResponseCache", "UsageRecorder", "make_client"]
+
+log = logging.getLogger(__name__)
+
+#: Answers asked per item or overview: the first, and one more after an unusable one.
+ANSWERS = 2
+
+
+class ResponseCache(Protocol):
+    """Where validated answers are kept by key (``core.store.Store`` is one)."""
+
+    def cached_response(self, key: str) -> dict[str, Any] | None: ...
+
+    def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None: ...
+
+
+class MemoryCache:
+    """A ``ResponseCache`` in a dict, for runs without a store."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    def cached_response(self, key: str) -> dict[str, Any] | None:
+        return self.entries.get(key)
+
+    def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:
+        self.entries.setdefault(key, response)
+
+
+@dataclass(slots=True)
+class UsageRecorder:
+    """Counts what the writer spends; ``snapshot()`` gives them as ``WriterStats``."""
+
+    model: str = ""
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cache_hits: int = 0
+    failures: int = 0
+    fallbacks: int = 0
+
+    def tokens(self, reply: Reply) -> None:
+        """Add the tokens a reply cost (0 where the server omitted ``usage``)."""
+        self.tokens_in += reply.tokens_in
+        self.tokens_out += reply.tokens_out
+
+    def snapshot(self) -> WriterStats:
+        counts = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return WriterStats(writer="llm", **counts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One thing to ask: the messages, the answer's shape, and what the answer may draw on."""
+
+    label: str  # for logs: the topic key, or "overview"
+    key: str
+    messages: list[Message]
+    schema: str
+    answer: type[BaseModel]
+    sources: Evidence
+    what: str  # "articles" or "items", as the follow-up names them
+    language: str
+    openers: bool = True  # check a lone capitalized word opening a sentence (see faithful.check)
+
+    def problems(self, answer: Any) -> Problems:
+        """What is wrong with an answer: names, figures or links it should not have, its language."""
+        found = check(answer.texts(), self.sources, openers=self.openers)
+        if in_language(answer.texts(), self.language):
+            return found
+        return dataclasses.replace(found, language=self.language)
+
+
+class LLMSummarizer:
+    """A ``Summarizer`` on an OpenAI-compatible chat completions API; see the module docstring."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        *,
+        model: str,
+        cache: ResponseCache,
+        concurrency: int = 8,
+        usage: UsageRecorder | None = None,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._cache = cache
+        self._gate = asyncio.Semaphore(concurrency)
+        self._usage = usage or UsageRecorder()
+        self._usage.model = model
+        self._stopped = False  # set for good after a 401, 403 or 404
+
+    def usage(self) -> WriterStats:
+        """Counts since this writer was made (the pipeline stores the difference per report)."""
+        return self._usage.snapshot()
+
+    async def write_item(self, topic: EditedTopic, *, language: str) -> Item:
+        messages = item_messages(topic, language=language)
+        articles = [[a.url, a.title, a.summary] for a in topic.topic.articles]
+        request = _Request(
+            label=topic.topic.key,
+            key=self._key("item", language, articles, messages),
+            messages=messages,
+            schema=ITEM_SCHEMA,
+            answer=ItemAnswer,
+            sources=evidence(item_sources(topic, language)),
+            what="articles",
+            language=language,
+        )
+        answer = await self._answer(request)
+        if answer is None:
+            self._usage.fallbacks += 1
+            return extractive_item(topic, language=language, writer="llm-fallback")
+        return item_from_answer(topic, answer, language)
+
+    async def write_overview(
+        self, items: Sequence[Item], *, day: date, language: str, articles_count: int
+    ) -> Overview:
+        base = build_overview(items, day=day, language=language, articles_count=articles_count)
+        messages = overview_messages(items, day=day, language=language, articles_count=articles_count)
+        urls = [link.url for _, link in overview_links(items)]
+        request = _Request(
+            label="overview",
+            key=self._key("overview", language, urls, messages),
+            messages=messages,
+            schema=OVERVIEW_SCHEMA,
+            answer=OverviewAnswer,
+            sources=evidence(overview_sources(items, day, articles_count)),
+            what="items",
+            language=language,
+            openers=False,  # free prose written from checked items: "Expect", "Worth" are words
+        )
+        answer = await self._answer(request)
+        if answer is None:
+            self._usage.fallbacks += 1
+            return base
+        return overview_from_answer(answer, base, items, language)
+
+    # --- asking -------------------------------------------------------------------------------
+
+    def _key(self, kind: str, language: str, inputs: Any, messages: list[Message]) -> str:
+        """The cache key: a hash of everything the answer depends on."""
+        parts = [kind, PROMPT_VERSION, self._model, language, inputs, messages]
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    async def _answer(self, request: _Request) -> Any:
+        """A usable answer from the cache or the model, or None (the caller falls back)."""
+        cached = self._from_cache(request)
+        if cached is not None:
+            self._usage.cache_hits += 1
+            return cached
+        try:
+            answer = await self._ask(request)
+        except Exception:  # a bug in handling one answer must not lose the report
+            log.warning("LLM writer failed on %s; using the fallback", request.label, exc_info=True)
+            self._usage.failures += 1
+            return None
+        if answer is not None:
+            self._cache.cache_response(request.key, self._model, answer.model_dump(mode="json"))
+        return answer
+
+    def _from_cache(self, request: _Request) -> Any:
+        data = self._cache.cached_response(request.key)
+        if data is None:
+            return None
+        try:
+            answer = request.answer.model_validate(data)
+        except ValidationError:
+            return None  # stored by another version of the answer model: ask again
+        # Checked again: the check may have grown stricter since the answer was stored.
+        return None if request.problems(answer) else answer
+
+    async def _ask(self, request: _Request) -> Any:
+        messages = list(request.messages)
+        for _ in range(ANSWERS):
+            reply = await self._call(messages, request)
+            if reply is None:
+                return None
+            follow_up = _judge(reply, request)
+            if follow_up is None:
+                return reply.answer
+            self._usage.failures += 1
+            messages += [{"role": "assistant", "content": clip(reply.content, 4000)}, follow_up]
+        return None
+
+    async def _call(self, messages: list[Message], request: _Request) -> Reply | None:
+        """One chat completion (the SDK retries transport errors, 429 and 5xx inside it)."""
+        async with self._gate:
+            if self._stopped:
+                return None
+            self._usage.calls += 1
+            asked = JsonRequest(self._model, messages, request.schema, request.answer)
+            reply = await complete_json(self._client, asked)
+        if reply.failed:
+            self._failed(request, reply)
+            return None
+        self._usage.tokens(reply)
+        return reply
+
+    def _failed(self, request: _Request, reply: Reply) -> None:
+        self._usage.failures += 1
+        if reply.refused:
+            self._stopped = True
+            log.error("LLM server refused the call (%s); writing the rest without it", reply.failure)
+        else:
+            log.warning("LLM call for %s failed: %s", request.label, reply.failure)
+
+
+def _judge(reply: Reply, request: _Request) -> Message | None:
+    """None when the answer can be used; else the follow-up naming what is wrong with it."""
+    if reply.answer is None:
+        log.info("invalid answer for %s: %s", request.label, reply.error)
+        return invalid_answer_message(reply.error)
+    problems = request.problems(reply.answer)
+    if problems:
+        log.info("unfaithful answer for %s: %s", request.label, problems.describe())
+        return unsupported_message(problems, request.what)
+    return None
