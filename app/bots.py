@@ -13,13 +13,17 @@ A composition root, like ``app/channels.py`` for delivery: the CLI (``aidaily as
 
 from __future__ import annotations
 
-from typing import Any
+import secrets
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
 
 from bot.answer import Answerer, ExtractiveAnswerer
 from bot.conversation import Conversation
 from bot.index_cache import IndexCache
+from bot.slack_bot import create_slack_app
 from bot.slack_oauth import SlackOAuth
-from core.config import Settings
+from core.config import ConfigError, Settings
 from core.store import Store
 
 #: Seconds one LLM answer may take, and its retries: a person is waiting for the reply.
@@ -62,17 +66,37 @@ def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:
     return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect)
 
 
-def slack_bot_options(settings: Settings, store: Store) -> dict[str, Any]:
-    """The keyword arguments of ``bot.slack_bot.run_slack_bot`` from settings: with OAuth, each
-    workspace's own token from the installation store; without, the one bot token."""
+@dataclass(frozen=True, slots=True)
+class SlackBot:
+    """The Slack bot's Bolt app and how it receives events."""
+
+    app: AsyncApp
+    serves_http: bool  # /slack/events (HTTP mode) and, with OAuth, the install pages
+    app_token: str | None  # set in Socket Mode: the connection to open
+
+
+def open_slack_bot(settings: Settings, store: Store, conversation: Conversation) -> SlackBot | None:
+    """The Slack bot for ``aidaily bot slack`` and ``aidaily serve`` alike: None when Slack is not
+    configured; ``ConfigError`` naming what its mode lacks. With OAuth, each workspace answers
+    with its own installation's token; without, with the one bot token."""
     oauth = slack_oauth(settings, store)
-    return {
-        "mode": settings.slack_mode,
-        "signing_secret": settings.secret("slack_signing_secret"),
-        "token": None if oauth else settings.secret("slack_bot_token"),
-        "oauth": oauth,
-        "app_token": settings.secret("slack_app_token"),
-        "api_url": settings.slack_api_url,
-        "host": settings.web_host,
-        "port": settings.web_port,
-    }
+    token = settings.secret("slack_bot_token")
+    if oauth is None and token is None:
+        return None
+    secret = settings.secret("slack_signing_secret")
+    socket = settings.slack_mode == "socket"
+    if not socket and secret is None:
+        raise ConfigError("AIDAILY_SLACK_MODE=http needs AIDAILY_SLACK_SIGNING_SECRET")
+    if socket and settings.slack_app_token is None:
+        raise ConfigError("AIDAILY_SLACK_MODE=socket needs AIDAILY_SLACK_APP_TOKEN (xapp-...)")
+    app = create_slack_app(
+        conversation,
+        # Socket Mode receives nothing over HTTP: an unguessable secret keeps /slack/events
+        # (beside the OAuth pages) closed when none is configured.
+        signing_secret=secret or secrets.token_hex(32),
+        token=None if oauth else token,
+        oauth=oauth,
+        api_url=settings.slack_api_url,
+    )
+    app_token = settings.secret("slack_app_token") if socket else None
+    return SlackBot(app, serves_http=not socket or oauth is not None, app_token=app_token)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 
@@ -42,7 +41,6 @@ from web.metrics import instrument, metrics_registry
 
 log = logging.getLogger(__name__)
 CONFIRMATIONS_FILE = "confirmations.jsonl"
-_TOKEN = re.compile(r"((?:^|[?&])(?:token|form_token)=)[^&\s]*")
 
 
 def run_web(settings: Settings) -> None:
@@ -115,7 +113,6 @@ def _uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         server_header=False,
         log_level="info",
     )
-    logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after Config set logging up
     return config
 
 
@@ -146,22 +143,6 @@ def build_app(
     )
     instrument(app, registry)
     return app
-
-
-class RedactTokens(logging.Filter):
-    """Hides ``token=...`` in access-log lines: a link's token is the reader's key to their
-    subscription, and log files are read by more people than mailboxes are."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = _redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-def _redact(text: str) -> str:
-    return _TOKEN.sub(r"\1[redacted]", text)
 
 
 def web_secrets(settings: Settings) -> tuple[str, str]:

@@ -48,10 +48,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import secrets
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -145,35 +144,13 @@ def socket_mode_handler(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler
     return AsyncSocketModeHandler(app, app_token)
 
 
-def run_slack_bot(
-    conversation: Conversation,
-    *,
-    mode: Literal["socket", "http"],
-    signing_secret: str | None,
-    token: str | None = None,
-    oauth: SlackOAuth | None = None,
-    app_token: str | None = None,
-    api_url: str = SLACK_API_URL,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-) -> None:
-    """Run the bot until interrupted: over Socket Mode, or serving ``slack_routes`` on host:port
-    (behind the web app, mount ``slack_routes`` there instead)."""
-    if mode == "socket":
-        if not app_token:
-            raise ValueError("Socket Mode needs AIDAILY_SLACK_APP_TOKEN (xapp-...)")
-        # Nothing arrives over HTTP in Socket Mode: without a configured secret, an unguessable
-        # one keeps any HTTP route of this app closed.
-        secret = signing_secret or secrets.token_hex(32)
-        app = create_slack_app(conversation, signing_secret=secret, token=token, oauth=oauth, api_url=api_url)
+def run_slack_bot(app: AsyncApp, *, app_token: str | None, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run ``app`` until interrupted: over Socket Mode with ``app_token``, else serving
+    ``slack_routes`` on host:port (behind the web app, mount ``slack_routes`` there instead)."""
+    if app_token:
         asyncio.run(socket_mode_handler(app, app_token).start_async())
-        return
-    if not signing_secret:
-        raise ValueError("HTTP mode needs AIDAILY_SLACK_SIGNING_SECRET to verify Slack's requests")
-    app = create_slack_app(
-        conversation, signing_secret=signing_secret, token=token, oauth=oauth, api_url=api_url
-    )
-    uvicorn.run(Starlette(routes=slack_routes(app)), host=host, port=port, log_level="info")
+    else:
+        uvicorn.run(Starlette(routes=slack_routes(app)), host=host, port=port, log_level="info")
 
 
 class _Handlers:

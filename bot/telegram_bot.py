@@ -61,6 +61,7 @@ from telegram.ext import (
 
 from bot.conversation import COMMANDS, COMMANDS_ZH, Chat, Conversation, DigestContext, Reply
 from bot.telegram_reply import render_reply
+from core.logs import hide_in_logs
 from core.models import Channel
 from core.platforms.telegram_api import DEFAULT_API_URL, Pacing
 
@@ -90,7 +91,7 @@ def build_application(
     """A python-telegram-bot ``Application`` answering with ``conversation``; start it with
     :func:`polling` or :func:`bot.telegram_webhook.webhook`."""
     handlers = _Handlers(conversation, pacing or Pacing(), max_retries)
-    hide_token_in_http_logs(token)
+    hide_in_logs([token])  # httpx logs each request URL, and a Bot API URL carries the token
     builder = ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(CONCURRENT_UPDATES)
     application = builder.job_queue(None).build()  # no JobQueue: the service has its own scheduler
     new_messages = filters.UpdateType.MESSAGE
@@ -99,28 +100,6 @@ def build_application(
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & new_messages, handlers.text))
     application.add_error_handler(handlers.error)
     return application
-
-
-class _TokenRedactor(logging.Filter):
-    """Replaces the bot token in log records: httpx logs every request URL at INFO, and a Bot API
-    URL carries the token (``…/bot<token>/sendMessage``)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), ()
-        return True
-
-
-def hide_token_in_http_logs(token: str) -> None:
-    """Keep ``token`` out of the HTTP client's request logs (once per token)."""
-    http_log = logging.getLogger("httpx")
-    if token and not any(isinstance(f, _TokenRedactor) and f.token == token for f in http_log.filters):
-        http_log.addFilter(_TokenRedactor(token))
 
 
 async def register_commands(bot: Bot) -> None:

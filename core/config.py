@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextlib import suppress
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from core.models import SourceConfig, SourceKind
 
@@ -209,6 +212,14 @@ class Settings(BaseSettings):
         """The value of the secret setting ``name`` (e.g. ``"slack_bot_token"``), or None if unset."""
         value: SecretStr | None = getattr(self, name)
         return value.get_secret_value() if value is not None else None
+
+    def secret_values(self) -> list[str]:
+        """Every secret value set: the SecretStr settings and the database URL's password (what
+        the logs mask, ``core.logs.hide_in_logs``)."""
+        values = [v.get_secret_value() for v in self.__dict__.values() if isinstance(v, SecretStr)]
+        with suppress(ArgumentError):  # an unparsable URL is refused when the store opens
+            values.append(make_url(self.database_url).password or "")
+        return [v for v in values if v]
 
     def redacted(self) -> dict[str, Any]:
         """Every setting as printable text; secrets that are set show as asterisks."""

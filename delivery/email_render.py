@@ -44,7 +44,10 @@ from core.report.rendering.markdown import link_target
 from core.report.writing.items import clean_text
 from delivery.email_mime import MimeTemplate
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+# A wheel carries the templates as delivery/templates (pyproject's package-dir); a source
+# checkout keeps them in the top-level templates/ folder.
+_PACKAGED = Path(__file__).resolve().parent / "templates"
+TEMPLATES = (_PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates") / "email"
 #: What ``personalize`` fills in, per recipient.
 PLACEHOLDERS = ("unsubscribe_url", "preferences_url", "address")
 MUTED = "#57606a"

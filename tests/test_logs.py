@@ -27,7 +27,8 @@ def logged(monkeypatch, tmp_path):
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     buffer = io.StringIO()
-    configure_logging(load_settings(), buffer)
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.secret_values(), buffer)
     yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])

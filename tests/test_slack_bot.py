@@ -27,11 +27,13 @@ from fakes.slack_server import Message, SlackServer, links
 from fakes.slack_socket import SocketModeServer
 from starlette.applications import Starlette
 
+from app.bots import open_slack_bot
 from bot.answer import Answer, ExtractiveAnswerer
 from bot.conversation import Conversation, Reply
 from bot.search import ItemIndex, SearchResult
-from bot.slack_bot import create_slack_app, run_slack_bot, slack_routes, socket_mode_handler
+from bot.slack_bot import create_slack_app, slack_routes, socket_mode_handler
 from bot.slack_reply import reply_message
+from core.config import ConfigError, Settings
 from core.models import Channel, Item, Report, SourceLink, Subscription, SubscriptionStatus
 from core.platforms.slack_api import slack_pacer
 from core.platforms.slack_mrkdwn import DEFAULT_LIMITS
@@ -601,8 +603,14 @@ def test_command_names_in_help_become_slash_aidaily_but_answers_are_left_as_they
     assert reply_message(quoted)["text"] == "The item says /today is a path: a/today/b"
 
 
-def test_running_without_the_token_its_mode_needs_is_refused_before_connecting(conversation):
-    with pytest.raises(ValueError, match="AIDAILY_SLACK_APP_TOKEN"):
-        run_slack_bot(conversation, mode="socket", signing_secret=SECRET, token=TOKEN, app_token=None)
-    with pytest.raises(ValueError, match="AIDAILY_SLACK_SIGNING_SECRET"):
-        run_slack_bot(conversation, mode="http", signing_secret=None, token=TOKEN)
+def test_running_without_the_token_its_mode_needs_is_refused_before_connecting(
+    conversation, sqlite_store, tmp_path
+):
+    def bot(**values):
+        settings = Settings(cache_dir=tmp_path, slack_bot_token=TOKEN, **values)
+        return open_slack_bot(settings, sqlite_store, conversation)
+
+    with pytest.raises(ConfigError, match="AIDAILY_SLACK_APP_TOKEN"):
+        bot(slack_mode="socket", slack_signing_secret=SECRET)
+    with pytest.raises(ConfigError, match="AIDAILY_SLACK_SIGNING_SECRET"):
+        bot(slack_mode="http")

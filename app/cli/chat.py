@@ -37,15 +37,19 @@ def ask(
 def bot_slack():
     """Answer mentions, DMs, digest threads and /aidaily in Slack (Socket Mode, or HTTP with
     AIDAILY_SLACK_MODE=http) until interrupted."""
-    from app.bots import open_conversation, slack_bot_options
+    from app.bots import open_conversation, open_slack_bot
     from bot.slack_bot import run_slack_bot
+    from core.config import ConfigError
 
     settings = current_settings()
     with Store.open(settings.database_url) as store:
         try:
-            run_slack_bot(open_conversation(settings, store), **slack_bot_options(settings, store))
-        except ValueError as exc:  # a missing token or secret for the chosen mode
+            bot = open_slack_bot(settings, store, open_conversation(settings, store))
+        except ConfigError as exc:
             raise UserError(str(exc)) from None
+        if bot is None:
+            raise UserError("the Slack bot needs AIDAILY_SLACK_BOT_TOKEN, or the OAuth client id and secret")
+        run_slack_bot(bot.app, app_token=bot.app_token, host=settings.web_host, port=settings.web_port)
 
 
 @bot_app.command("telegram")

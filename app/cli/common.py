@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from core.config import Settings, load_settings, load_sources
+from core.logs import hide_in_logs
 from core.models import Report, SourceConfig
 from core.store.store import Store
 
@@ -33,7 +34,10 @@ def parse_day(text: str | None) -> date | None:
 
 
 def current_settings() -> Settings:
-    return load_settings()
+    """The settings, their secrets masked in every log line from here on."""
+    settings = load_settings()
+    hide_in_logs(settings.secret_values())
+    return settings
 
 
 def configured_sources(settings: Settings, only: list[str] | None = None) -> tuple[SourceConfig, ...]:

@@ -33,7 +33,7 @@ def serve():
     from core.logs import configure_logging
 
     settings = current_settings()
-    configure_logging(settings)
+    configure_logging(settings.log_level, settings.secret_values())
     deliver = deliver_in_process
     if settings.delivery_mode == "queue":
         from app.service.queue import QueueUnavailable, conninfo, deliver_queued

@@ -21,14 +21,13 @@ only, and the log says the bot is off.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from starlette.routing import BaseRoute
 
-from app.bots import open_conversation, slack_oauth
+from app.bots import open_conversation, open_slack_bot
 from app.web import site
 from bot.conversation import Conversation
 from core.config import ConfigError, Settings
@@ -56,43 +55,24 @@ def _slack(
     routes: list[BaseRoute],
     bots: list[Component],
 ) -> None:
-    from bot.slack_bot import create_slack_app, slack_routes, socket_mode_handler
+    from bot.slack_bot import slack_routes, socket_mode_handler
 
-    oauth = slack_oauth(settings, store)
-    token = settings.secret("slack_bot_token")
-    if oauth is None and token is None:
-        return
-    secret = settings.secret("slack_signing_secret")
-    missing = _slack_bot_missing(settings, secret)
-    if missing:
+    try:
+        bot = open_slack_bot(settings, store, conversation)
+    except ConfigError as exc:
         # A bot token alone is what delivery needs; the bot needs one thing more.
-        event(log, "service.slack_bot_off", level=logging.WARNING, reason=missing)
+        event(log, "service.slack_bot_off", level=logging.WARNING, reason=str(exc))
         return
-    app = create_slack_app(
-        conversation,
-        # Socket Mode receives nothing over HTTP: an unguessable secret keeps the OAuth pages'
-        # sibling route (/slack/events) closed when none is configured.
-        signing_secret=secret or secrets.token_hex(32),
-        token=None if oauth else token,
-        oauth=oauth,
-        api_url=settings.slack_api_url,
-    )
-    if settings.slack_mode == "http" or oauth is not None:
-        routes.extend(slack_routes(app))  # the OAuth install pages are HTTP in either mode
-    if settings.slack_mode == "socket" and settings.slack_app_token is not None:
+    if bot is None:
+        return
+    if bot.serves_http:
+        routes.extend(slack_routes(bot.app))
+    if bot.app_token is not None:
         try:
-            handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
+            handler = socket_mode_handler(bot.app, bot.app_token)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         bots.append(_socket_mode(handler))
-
-
-def _slack_bot_missing(settings: Settings, secret: str | None) -> str | None:
-    if settings.slack_mode == "http" and secret is None:
-        return "AIDAILY_SLACK_MODE=http needs AIDAILY_SLACK_SIGNING_SECRET"
-    if settings.slack_mode == "socket" and settings.slack_app_token is None:
-        return "AIDAILY_SLACK_MODE=socket needs AIDAILY_SLACK_APP_TOKEN (xapp-...)"
-    return None
 
 
 @asynccontextmanager

@@ -21,7 +21,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 import core
 
-ALEMBIC_DIR = Path(core.__file__).resolve().parent.parent / "alembic"
+# A wheel carries the migrations as core/store/migrations (pyproject's package-dir); a source
+# checkout keeps them in the top-level alembic/ folder of the product card's layout.
+_PACKAGED = Path(__file__).resolve().parent / "migrations"
+ALEMBIC_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(core.__file__).resolve().parent.parent / "alembic"
 # Any fixed number: every AI Daily process that migrates the same database takes this lock.
 _MIGRATION_LOCK_KEY = 0x41494461696C79  # "AIDaily"
 _EXPECTED = "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -100,7 +103,7 @@ def alembic_config() -> Config:
         # The migrations live beside the package, not in it: a plain (non-editable) install
         # lacks them.
         raise StoreError(
-            f"migrations not found in {ALEMBIC_DIR}; install from the source tree (pip install -e .)"
+            f"migrations not found in {ALEMBIC_DIR}; reinstall aidaily (pip install -e . in a checkout)"
         )
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
