@@ -47,7 +47,8 @@ from delivery.email_mime import MimeTemplate
 # A wheel carries the templates as delivery/templates (pyproject's package-dir); a source
 # checkout keeps them in the top-level templates/ folder.
 _PACKAGED = Path(__file__).resolve().parent / "templates"
-TEMPLATES = (_PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates") / "email"
+_CHECKOUT = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = (_PACKAGED if _PACKAGED.is_dir() else _CHECKOUT) / "email"
 #: What ``personalize`` fills in, per recipient.
 PLACEHOLDERS = ("unsubscribe_url", "preferences_url", "address")
 MUTED = "#57606a"
