@@ -10,27 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli import Done, aidaily
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def aidaily(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
-    clean.update(env or {})
-    clean["COLUMNS"] = "200"
-    # This checkout's code, not whatever an editable install elsewhere points at.
-    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), clean.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=cwd,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def assert_one_line_error(done: subprocess.CompletedProcess[str], fragment: str) -> None:
+def assert_one_line_error(done: Done | subprocess.CompletedProcess[str], fragment: str) -> None:
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -42,6 +27,21 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], fragment: str)
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "data").mkdir()
     return tmp_path
+
+
+def test_the_console_module_runs_in_a_process(workdir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
+    # This checkout's code, not whatever an editable install elsewhere points at.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "show", "--date", "2026-13-45"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_one_line_error(done, "bad date")
 
 
 def test_bad_date(workdir):

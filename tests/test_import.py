@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli import Done
+from cli import aidaily as run_aidaily
 from sqlalchemy import func, select
 from test_markdown import HOSTILE, golden_report
 
@@ -447,17 +446,8 @@ def test_other_encodings_are_named(sqlite_store: Store, tmp_path: Path) -> None:
 # --- the command line -----------------------------------------------------------------------------
 
 
-def aidaily(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
-    env |= {"AIDAILY_DATABASE_URL": f"sqlite:///{cwd / 'import.db'}", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def aidaily(*args: str, cwd: Path) -> Done:
+    return run_aidaily(*args, cwd=cwd, env={"AIDAILY_DATABASE_URL": f"sqlite:///{cwd / 'import.db'}"})
 
 
 def test_cli_import_then_show(tmp_path: Path) -> None:

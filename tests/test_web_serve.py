@@ -96,21 +96,38 @@ def test_a_development_server_signs_with_the_labelled_key_at_its_own_address(tmp
     assert web_secrets(configured) == ("s3cret", "https://daily.example.org/")
 
 
-def test_access_log_lines_show_no_link_tokens(caplog):
-    hide_in_logs()  # what every composition root installs
-    caplog.set_level(logging.INFO)
-    access = logging.getLogger("uvicorn.access")
-    access.info(
-        '%s - "%s %s HTTP/%s" %d',
-        "203.0.113.9:4000",
-        "GET",
-        "/preferences?token=WzEsImEiXQ.sig&x=1",
-        "1.1",
-        200,
-    )
-    logging.getLogger("x").info("POST /unsubscribe?token=abc.def")
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
 
-    record, plain = caplog.records[-2:]
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_access_log_lines_show_no_link_tokens():
+    hide_in_logs()  # what every composition root installs
+    kept = _Kept()
+    # uvicorn's own logging config stops its access log from propagating: listen on each logger.
+    loggers = [logging.getLogger("uvicorn.access"), logging.getLogger("x")]
+    for logger in loggers:
+        logger.addHandler(kept)
+        logger.setLevel(logging.INFO)
+    try:
+        loggers[0].info(
+            '%s - "%s %s HTTP/%s" %d',
+            "203.0.113.9:4000",
+            "GET",
+            "/preferences?token=WzEsImEiXQ.sig&x=1",
+            "1.1",
+            200,
+        )
+        loggers[1].info("POST /unsubscribe?token=abc.def")
+    finally:
+        for logger in loggers:
+            logger.removeHandler(kept)
+
+    record, plain = kept.records
     assert record.getMessage() == '203.0.113.9:4000 - "GET /preferences?token=[redacted]&x=1 HTTP/1.1" 200'
     assert plain.getMessage() == "POST /unsubscribe?token=[redacted]"
 

@@ -20,6 +20,7 @@ from app.cli.common import (
     now,
     out,
     parse_day,
+    stored_report,
 )
 from app.progress import RichObserver
 from app.report_output import print_build, print_ingest, print_stats, report_json
@@ -64,21 +65,12 @@ def show(
     """Print a stored report (the latest when no date is given)."""
     if fmt not in ("md", "json"):
         raise UserError(f"unknown format {fmt!r}: use md or json")
-    settings = current_settings()
-    parsed_day = parse_day(day)
-    with Store.open(settings.database_url) as store:
-        if parsed_day is None:
-            dates = store.report_dates()
-            if not dates:
-                raise UserError("no reports stored yet: run `aidaily build` (or `aidaily demo`) first")
-            parsed_day = dates[0]
-        report = store.get_report(parsed_day)
-        markdown = store.get_markdown(parsed_day)
-        writer_stats = store.get_stats(parsed_day)
-    if report is None:
-        raise UserError(f"no report for {parsed_day}; `aidaily build --date {parsed_day}` builds one")
+    with Store.open(current_settings().database_url) as store:
+        report = stored_report(store, parse_day(day))
+        markdown = store.get_markdown(report.date)
+        writer_stats = store.get_stats(report.date)
     if stats:
-        print_stats(parsed_day, writer_stats, out)
+        print_stats(report.date, writer_stats, out)
     elif fmt == "json":
         sys.stdout.write(report_json(report))
     else:
