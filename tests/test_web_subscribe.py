@@ -289,6 +289,26 @@ def test_one_address_cannot_be_mail_bombed_from_many_clients(store):
     assert len(mails) == 2
 
 
+def test_plus_tags_do_not_make_one_inbox_many(store):
+    with open_site(store, limit=2) as site:
+        tagged = [f"victim+{n}@example.org" for n in range(1, 8)]
+        answers = [site.subscribe(a, ip=f"203.0.113.{n}") for n, a in enumerate(tagged, 1)]
+        mails = site.smtp.messages
+
+    assert [a.status_code for a in answers] == [200, 200] + [429] * 5
+    assert len(mails) == 2
+
+
+def test_gmail_dots_and_googlemail_reach_the_same_inbox(store):
+    with open_site(store, limit=2) as site:
+        spellings = ["jane.doe@gmail.com", "janedoe@googlemail.com", "J.a.n.e.Doe+x@Gmail.com"]
+        answers = [site.subscribe(a, ip=f"203.0.113.{n}") for n, a in enumerate(spellings, 1)]
+        other_provider = site.subscribe("jane.doe@example.org", ip="203.0.113.9")
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert other_provider.status_code == 200
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 

@@ -17,6 +17,9 @@ from collections.abc import Callable
 
 Clock = Callable[[], float]
 
+# Providers that ignore dots in the local part and answer under both names (Gmail).
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
 # Every this many hits, keys whose hits have all left the window are dropped, so memory holds
 # only the clients of the last window however many have come and gone.
 _SWEEP_EVERY = 1024
@@ -63,3 +66,17 @@ class SlidingWindowLimiter:
     def _forget_before(hits: deque[float], horizon: float) -> None:
         while hits and hits[0] <= horizon:
             hits.popleft()
+
+
+def mailbox_key(address: str) -> str:
+    """The inbox an address reaches, for counting sign-ups: case-folded, without a ``+tag``
+    (Gmail, Outlook, Fastmail and most others deliver ``victim+7@`` to ``victim@``), and for Gmail
+    without dots and under one domain name. Over-merging two real mailboxes only makes them share
+    a limit; under-merging lets one inbox be flooded, so the rules lean towards merging."""
+    local, _, domain = address.casefold().rpartition("@")
+    if not local:
+        return address.casefold()
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"

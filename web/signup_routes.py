@@ -8,8 +8,9 @@ time does not depend on the address's state either, and a failing SMTP server co
 nothing but the mail (the failure is logged, without the link).
 
 Before anything else a request counts against its client's hourly limit, and a valid address
-against its own (so nobody can fill a stranger's inbox with confirmations); over either, the
-answer is 429 with Retry-After. A form without a valid token from ``web.csrf`` gets 403.
+against its inbox's (whatever its case, plus tag or Gmail dots, so nobody can fill a stranger's
+inbox with confirmations); over either, the answer is 429 with Retry-After. A form without a
+valid token from ``web.csrf`` gets 403.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from web.confirm_mail import ConfirmationMail, ConfirmationMailer, MailKind
 from web.csrf import FIELD, FormGuard
 from web.forms import FormError, language_options, read_sign_up, section_options
 from web.pages import Pages
-from web.ratelimit import SlidingWindowLimiter
+from web.ratelimit import SlidingWindowLimiter, mailbox_key
 
 log = logging.getLogger(__name__)
 #: The subscribe form has a handful of fields; anything with many more is not ours.
@@ -66,8 +67,8 @@ class SignUpEndpoints:
             wanted = read_sign_up(form.get("email"), form.getlist("sections"), form.get("language"))
         except FormError as exc:
             return self._form_page(request, 400, form, str(exc))
-        # Case-folded: "Victim@" and "victim@" are one mailbox at almost every provider.
-        wait = self.per_address.hit(wanted.address.casefold())
+        # Counted per inbox, not per spelling: "Victim+7@" and "victim@" fill the same one.
+        wait = self.per_address.hit(mailbox_key(wanted.address))
         if wait is not None:
             return self._too_many(wait)
         result = await run_in_threadpool(subscribing.sign_up, self.store, wanted)
