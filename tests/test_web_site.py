@@ -17,10 +17,14 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
+import asgi_client
 import httpx
 import pytest
 from fakes.smtp_server import SmtpServer
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from core.models import Channel, Subscription
 from core.platforms.smtp import SmtpOptions, SmtpSender
@@ -163,6 +167,42 @@ def test_every_page_carries_the_security_headers(site, path):
     assert "script-src 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_an_https_site_tells_browsers_to_stay_on_https(site, store):
+    plain = create_app(
+        store,
+        secret_key=SECRET,
+        public_url="http://127.0.0.1:8000",
+        mailer=None,
+        confirm_max_age=60,
+        subscribe_limit=1,
+    )
+
+    assert site.get("/").headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in asgi_client.get(plain, "/").headers
+
+
+def test_a_500_page_carries_the_security_headers_too(store):
+    def boom(request: Request) -> Response:
+        raise RuntimeError("a bug in an endpoint")
+
+    app = create_app(
+        store,
+        secret_key=SECRET,
+        public_url=PUBLIC,
+        mailer=None,
+        confirm_max_age=60,
+        subscribe_limit=1,
+        extra_routes=[Route("/boom", boom)],
+    )
+    with asgi_client.UvicornThread(app) as served:
+        response = httpx.get(f"{served.origin}/boom")
+
+    assert response.status_code == 500
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    assert "Strict-Transport-Security" in response.headers
 
 
 def test_a_form_page_is_mobile_friendly_and_sets_a_strict_http_only_cookie(site):

@@ -10,9 +10,9 @@ Routes
 ``POST /unsubscribe?token=``          unsubscribe; also RFC 8058 one-click
 
 ``extra_routes`` are appended, so the Slack events endpoint, the Telegram webhook and the
-archive can share the one server. Every response carries the headers of
-``web.middleware.SecurityHeaders``, and a request body over ``max_body_bytes`` is refused with
-413 before any endpoint reads it.
+archive can share the one server. Every response, a 500 page included, carries the headers of
+``web.middleware.SecurityHeaders`` (with HSTS when ``public_url`` is https), and a request body
+over ``max_body_bytes`` is refused with 413 before any endpoint reads it.
 
 Everything is passed in: this module reads no settings (``app.web`` does that). The store is
 blocking, so endpoints run its calls in Starlette's thread pool; mail is awaited in a
@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from core.links import Links
 from core.store import Store
@@ -84,5 +86,18 @@ def create_app(
         Route("/unsubscribe", linked.unsubscribe, methods=["POST"]),
         *extra_routes,
     ]
-    middleware = [Middleware(SecurityHeaders), Middleware(BodyLimit, max_bytes=max_body_bytes)]
-    return Starlette(routes=routes, middleware=middleware)
+    middleware = [Middleware(BodyLimit, max_bytes=max_body_bytes)]
+    https = public_url.startswith("https://")
+    return _HeaderedStarlette(routes=routes, middleware=middleware, https=https)
+
+
+class _HeaderedStarlette(Starlette):
+    """Starlette with ``SecurityHeaders`` outside its ``ServerErrorMiddleware``: a middleware
+    given through ``middleware=`` sits inside it, and the 500 page it sends would skip them."""
+
+    def __init__(self, *, https: bool, **options: Any) -> None:
+        self._https = https
+        super().__init__(**options)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), https=self._https)

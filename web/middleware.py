@@ -4,7 +4,10 @@
 allowed because each page carries its small stylesheet inline, scripts are not allowed at all),
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (page URLs carry signed
 tokens that must not leak to other sites) and ``X-Frame-Options: DENY`` (no clickjacking of the
-unsubscribe button).
+unsubscribe button). When the site is public over https it adds ``Strict-Transport-Security``
+too, so a browser that has seen it once never again sends a signed link over plain http. It must
+wrap the whole app, Starlette's error middleware included (``web.app`` puts it there), or a 500
+page goes out without any of these.
 
 ``BodyLimit`` refuses a request body larger than ``max_bytes`` with 413 before any endpoint
 parses it: at once when Content-Length says so, otherwise as soon as the streamed body passes
@@ -35,11 +38,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+#: A year, and the subdomains of the public host; only sent when the public URL is https.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.headers = dict(SECURITY_HEADERS)
+        if https:
+            self.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,7 +57,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
