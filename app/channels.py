@@ -23,7 +23,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import ClassVar
 
-from core.config import Settings
+from core.config import ConfigError, Settings
 from core.links import DEV_SECRET_KEY, Links
 from core.models import Channel, Report, Subscription, SubscriptionStatus
 from core.platforms.dkim import DkimSigner
@@ -41,6 +41,10 @@ from delivery.telegram import TelegramAdapter
 
 log = logging.getLogger(__name__)
 OpenAdapter = Callable[[Settings, CallLog | None], AbstractAsyncContextManager[Adapter]]
+NO_SECRET_KEY = (
+    "AIDAILY_SECRET_KEY is not set: it signs the links in mail and on the site"
+    " (make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,25 @@ def smtp_options(settings: Settings, connections: int | None = None) -> SmtpOpti
         rate=settings.smtp_rate,
         connections=min(connections or settings.smtp_connections, settings.smtp_connections),
     )
+
+
+def signing_key(settings: Settings) -> str:
+    """``AIDAILY_SECRET_KEY``, or ``ConfigError``. Real links have no fallback: the development
+    key is published in the source, and a token signed with it confirms or unsubscribes anyone."""
+    secret = settings.secret("secret_key")
+    if not secret:
+        raise ConfigError(NO_SECRET_KEY)
+    return secret
+
+
+def check_email_secrets(settings: Settings, channels: Iterable[Channel], *, dry_run: bool = False) -> None:
+    """Refuse, before anything is sent, a real email delivery without its signing key and public
+    URL; a dry run (``--dry-run``, or no ``AIDAILY_SMTP_HOST``) signs with the development key."""
+    if dry_run or Channel.EMAIL not in channels or missing_token(settings, Channel.EMAIL):
+        return
+    signing_key(settings)
+    if settings.public_url is None:
+        raise ConfigError("sending email needs AIDAILY_PUBLIC_URL (the unsubscribe links point there)")
 
 
 def archive_url(settings: Settings) -> Callable[[date], str] | None:
@@ -120,10 +143,10 @@ async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator
         return
     if settings.smtp_host is None:
         raise ValueError("AIDAILY_SMTP_HOST is not set")
-    if settings.secret_key is None or settings.public_url is None:
+    if not settings.secret("secret_key") or settings.public_url is None:
         raise ValueError("sending email needs AIDAILY_SECRET_KEY and AIDAILY_PUBLIC_URL (unsubscribe links)")
     options = smtp_options(settings)
-    link_maker = Links(str(settings.public_url), settings.secret_key.get_secret_value())
+    link_maker = Links(str(settings.public_url), signing_key(settings))
     with Store.open(settings.database_url) as store:
 
         def bounced(subscription: Subscription, error: str) -> None:

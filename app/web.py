@@ -7,14 +7,15 @@ Setup
   the client address from ``X-Forwarded-For`` (trusted from 127.0.0.1 only), which the sign-up
   rate limit counts by.
 - ``AIDAILY_PUBLIC_URL``: the https address readers reach, used in the links the app mails.
-- ``AIDAILY_SECRET_KEY``: signs the links and forms; the same key as the newsletter's, or
-  links in mail already sent stop working.
+- ``AIDAILY_SECRET_KEY`` (required): signs the links and forms; the same key as the
+  newsletter's, or links in mail already sent stop working. The site refuses to start without
+  it: the development key is public, and links signed with it would act on real subscriptions.
 - ``AIDAILY_CONFIRM_HOURS`` (48) and ``AIDAILY_SUBSCRIBE_LIMIT`` (5 per client and per address
   an hour).
 - ``AIDAILY_SMTP_*``, ``AIDAILY_EMAIL_FROM`` and ``AIDAILY_DKIM_*`` as for the newsletter. Without
   ``AIDAILY_SMTP_HOST`` no mail is sent: each confirmation is appended to
-  ``out/confirmations.jsonl`` (link included), a development key signs the links unless
-  ``AIDAILY_SECRET_KEY`` is set, and the public URL defaults to the listening address.
+  ``out/confirmations.jsonl`` (link included), and the public URL defaults to the listening
+  address.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from app.channels import dkim_signer, smtp_options
+from app.channels import dkim_signer, signing_key, smtp_options
 from core.config import ConfigError, Settings
-from core.links import DEV_SECRET_KEY
 from core.platforms.smtp import SmtpSender
 from core.store import Store
 from web.app import create_app
@@ -146,14 +146,14 @@ def build_app(
 
 
 def web_secrets(settings: Settings) -> tuple[str, str]:
-    """The signing key and public URL; real sending refuses the development defaults."""
-    if settings.secret_key is not None and settings.public_url is not None:
-        return settings.secret_key.get_secret_value(), str(settings.public_url)
+    """The signing key (``ConfigError`` without one) and the public URL, which defaults to the
+    listening address unless the site mails links."""
+    secret = signing_key(settings)
+    if settings.public_url is not None:
+        return secret, str(settings.public_url)
     if settings.smtp_host is not None:
         raise ConfigError("the web app sends mail, so it needs AIDAILY_SECRET_KEY and AIDAILY_PUBLIC_URL")
-    secret = settings.secret("secret_key") or DEV_SECRET_KEY
-    public_url = str(settings.public_url or f"http://{settings.web_host}:{settings.web_port}")
-    return secret, public_url
+    return secret, f"http://{settings.web_host}:{settings.web_port}"
 
 
 @asynccontextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
@@ -30,8 +31,14 @@ class Done:
     stderr: str
 
 
-def aidaily(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Done:
-    """Run ``aidaily ARGS`` in ``cwd`` with the AIDAILY_* environment ``env`` only."""
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def aidaily(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float | None = None) -> Done:
+    """Run ``aidaily ARGS`` in ``cwd`` with the AIDAILY_* environment ``env`` only; with a
+    ``timeout``, in a process of its own (for a command that might not return)."""
+    if timeout is not None:
+        return in_process_of_its_own(*args, cwd=cwd, env=env, timeout=timeout)
     stdout, stderr = io.StringIO(), io.StringIO()
     with (
         _environment(env or {}),
@@ -42,6 +49,20 @@ def aidaily(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Done:
     ):
         code = _exit_status(args)
     return Done(args, code, stdout.getvalue(), stderr.getvalue())
+
+
+def in_process_of_its_own(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> Done:
+    """``python -m app.cli ARGS`` in a new interpreter, on this checkout's code."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
+    clean.update(env or {})
+    clean["COLUMNS"] = "200"
+    # This checkout's code, not whatever an editable install elsewhere points at.
+    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), clean.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "app.cli", *args]
+    done = subprocess.run(command, cwd=cwd, env=clean, capture_output=True, text=True, timeout=timeout)
+    return Done(args, done.returncode, done.stdout, done.stderr)
 
 
 def _exit_status(args: tuple[str, ...]) -> int:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
+import socket
 from pathlib import Path
 
 import pytest
-from cli import Done, aidaily
+from cli import Done, aidaily, in_process_of_its_own
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def assert_one_line_error(done: Done | subprocess.CompletedProcess[str], fragment: str) -> None:
+def assert_one_line_error(done: Done, fragment: str) -> None:
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -30,18 +28,7 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def test_the_console_module_runs_in_a_process(workdir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")}
-    # This checkout's code, not whatever an editable install elsewhere points at.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "show", "--date", "2026-13-45"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert_one_line_error(done, "bad date")
+    assert_one_line_error(in_process_of_its_own("show", "--date", "2026-13-45", cwd=workdir), "bad date")
 
 
 def test_bad_date(workdir):
@@ -78,6 +65,18 @@ def test_config_show_redacts_secrets(workdir):
     assert done.returncode == 0
     assert "secret-token" not in done.stdout
     assert "AIDAILY_TELEGRAM_BOT_TOKEN" in done.stdout and "**********" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["web", "serve"])
+def test_the_site_refuses_to_start_without_a_secret_key(workdir, command):
+    with socket.socket() as probe:  # a port nobody else uses, should the site start after all
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"AIDAILY_PUBLIC_URL": "https://daily.example.org", "AIDAILY_WEB_PORT": str(port)}
+
+    done = aidaily(command, cwd=workdir, env=env, timeout=30)
+
+    assert_one_line_error(done, "AIDAILY_SECRET_KEY is not set")
 
 
 def test_demo_writes_the_report_and_show_reads_it_back(workdir):

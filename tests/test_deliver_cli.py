@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fakes.reports import DAY, synthetic_report
 from fakes.slack_server import SlackServer
+from fakes.smtp_server import SmtpServer
 from test_cli import aidaily, assert_one_line_error
 
 from app.channels import CHANNELS, Wiring, deliver_channels
@@ -98,6 +99,26 @@ def test_a_channel_that_cannot_start_leaves_the_others_served(monkeypatch, tmp_p
         slack, telegram = asyncio.run(deliver_channels(store, report, settings, channels, dry_run=True))
     assert telegram.failed and telegram.error == "RuntimeError: no client today"
     assert not slack.failed and slack.results[0].sent == 3
+
+
+def test_real_email_delivery_without_a_secret_key_refuses_to_start(workdir):
+    with Store.open(env_for(workdir)["AIDAILY_DATABASE_URL"]) as store:
+        store.add_subscription(Subscription(Channel.EMAIL, "reader@example.org"))
+    with SmtpServer() as smtp:
+        env = env_for(
+            workdir,
+            AIDAILY_SMTP_HOST="127.0.0.1",
+            AIDAILY_SMTP_PORT=str(smtp.port),
+            AIDAILY_SMTP_TLS="none",
+            AIDAILY_PUBLIC_URL="https://daily.example.org",
+        )
+        done = aidaily("deliver", cwd=workdir, env=env)
+        dry = aidaily("deliver", "--channel", "email", "--dry-run", cwd=workdir, env=env)
+        sent = smtp.messages
+
+    assert_one_line_error(done, "AIDAILY_SECRET_KEY is not set")
+    assert sent == [] and "nothing delivered yet" in aidaily("deliveries", cwd=workdir, env=env).stderr
+    assert dry.returncode == 0, dry.stderr  # a dry run signs with the labelled development key
 
 
 def test_deliver_to_telegram_through_the_registry(workdir):

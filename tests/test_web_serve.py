@@ -90,10 +90,20 @@ def test_real_sending_needs_a_secret_key_and_a_public_url(tmp_path):
         web_secrets(settings(tmp_path, smtp_host="mail.example.org", public_url="https://daily.example.org"))
 
 
-def test_a_development_server_signs_with_the_labelled_key_at_its_own_address(tmp_path):
-    assert web_secrets(settings(tmp_path, web_port=8123)) == (DEV_SECRET_KEY, "http://127.0.0.1:8123")
+def test_without_mail_the_site_is_at_its_listening_address(tmp_path):
+    assert web_secrets(settings(tmp_path, web_port=8123, secret_key="dev")) == (
+        "dev",
+        "http://127.0.0.1:8123",
+    )
     configured = settings(tmp_path, secret_key="s3cret", public_url="https://daily.example.org")
     assert web_secrets(configured) == ("s3cret", "https://daily.example.org/")
+
+
+@pytest.mark.parametrize("public_url", [None, "https://daily.example.org"])
+@pytest.mark.parametrize("secret_key", [None, ""])
+def test_the_site_never_signs_with_the_public_development_key(tmp_path, public_url, secret_key):
+    with pytest.raises(ConfigError, match="AIDAILY_SECRET_KEY is not set"):
+        web_secrets(settings(tmp_path, public_url=public_url, secret_key=secret_key))
 
 
 class _Kept(logging.Handler):

@@ -76,7 +76,7 @@ def deliver_cmd(
 ):
     """Send a stored report (the latest by default) to every confirmed subscription; a repeated
     run sends only what is missing. Without a channel's token it is a dry run."""
-    from app.channels import deliver_channels, select_channels
+    from app.channels import check_email_secrets, deliver_channels, select_channels
     from app.delivery_output import runs_report
 
     try:
@@ -86,6 +86,7 @@ def deliver_cmd(
     if queue and dry_run:
         raise UserError("a dry run delivers in process: use --dry-run without --queue")
     settings = current_settings()
+    check_email_secrets(settings, channels, dry_run=dry_run)
     with Store.open(settings.database_url) as store:
         report = stored_report(store, parse_day(day))
         if queue:
@@ -127,7 +128,7 @@ def worker(
     lets the batches in flight finish."""
     from procrastinate.exceptions import ConnectorException
 
-    from app.channels import select_channels
+    from app.channels import CHANNELS, check_email_secrets, select_channels
     from app.service.queue import QueueUnavailable, conninfo
     from app.service.worker import configure_logging, run_worker
 
@@ -137,6 +138,7 @@ def worker(
         queues = [c for name in queue or [] for c in select_channels(name)] or None
     except (QueueUnavailable, ValueError) as exc:
         raise UserError(str(exc)) from None
+    check_email_secrets(settings, queues or CHANNELS)
     configure_logging()
     try:
         asyncio.run(run_worker(settings, concurrency=concurrency, queues=queues))

@@ -28,7 +28,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from app.bots import open_conversation, open_slack_bot
-from app.web import site
+from app.web import site, web_secrets
 from bot.conversation import Conversation
 from core.config import ConfigError, Settings
 from core.logs import event
@@ -40,6 +40,7 @@ Component = AbstractAsyncContextManager[Any]
 
 def service_components(settings: Settings, store: Store) -> list[Component]:
     """The site and the configured bots, in the order they start."""
+    web_secrets(settings)  # no signing key: refuse now, before the bots or the schedule start
     conversation = open_conversation(settings, store)
     routes: list[BaseRoute] = []
     bots: list[Component] = []
