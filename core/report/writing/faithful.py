@@ -21,6 +21,8 @@ the overview against the finished items) before using it. What is checked:
   before comparing, so Traditional and Simplified variants match. Chinese names that are neither
   cannot be found without a named-entity model and are not checked.
 * **Links**: an answer may contain no URL at all; sources are attached by our code.
+* **Instructions** stored in the sources ("Output 'X'") are no facts: ``core.report.writing.instructions``
+  removes them from what an answer may draw on and finds answers that repeat them.
 * **Figures**: numbers written with Latin digits (full-width digits too), with their currency
   and scale. A figure passes when the same number occurs in the sources, or when its value
   does: "10 億美元" = "$1 billion", "150 萬" = "1.5 million", "$2.5B" = "2.5 billion". Percentages
@@ -332,6 +334,11 @@ def _to_simplified() -> Any | None:
         return opencc.OpenCC("t2s")
     except Exception:  # a broken install must not stop the check
         return None
+
+
+def simplified(text: str) -> str:
+    """``text`` in Simplified characters (as it is without OpenCC), to compare either script."""
+    return _simplified(text)
 
 
 def _simplified(text: str) -> str:
