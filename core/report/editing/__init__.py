@@ -1,0 +1,1 @@
+"""Deciding what the report carries: clustering, relevance, section, importance, order (see core.report)."""
