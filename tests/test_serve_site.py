@@ -42,6 +42,7 @@ def _settings(tmp_path: Path, telegram: TelegramServer, **values):
         telegram_bot_token=telegram.token,
         telegram_api_url=telegram.base_url,
         slack_bot_token="xoxb-delivery-only",  # no app token: the Slack bot stays off
+        secret_key="serve-site-test-key",  # the service refuses to sign links without one
         **values,
     )
 
