@@ -8,8 +8,12 @@ platform. Everything a user can ask for is decided here, once:
   chat's sections when it has chosen some), with a link to the web archive;
 - ``more <topic>`` and free text: a grounded answer from the stored items (``bot.answer.ask``);
 - ``subscribe [sections]`` / ``unsubscribe`` / ``sections [list|all]``: the chat's own
-  subscription, stored as ``aidaily subscriptions add slack:C…`` would store it (confirmed:
-  whoever can talk to the bot in a chat may choose what the chat receives, as on every peer);
+  subscription, stored as ``aidaily subscriptions add slack:C…`` would store it (confirmed), with
+  the user who subscribed it. Changing it (``sections`` with a choice too) is for whoever the
+  platform says runs the chat (``Chat.admin``: a Telegram group's administrators, a Slack
+  workspace's admins and owners, the one user of a private chat) and, in Slack, for the user who
+  subscribed the channel; anyone else is told politely who can (``changes_subscription`` tells
+  the bots when to ask the platform);
 - ``help`` / ``start``; any other command gets the help text, never an error.
 
 A question asked in a digest's thread (Slack) or as a reply to a digest message (Telegram)
@@ -68,6 +72,8 @@ class Chat:
     address: str  # Slack channel id, or Telegram chat id
     thread: str | None = None  # Telegram forum topic id
     language: str | None = None  # "zh" or "en": the user's interface language, when known
+    user: str | None = None  # who wrote the message: Slack or Telegram user id
+    admin: bool = False  # the platform says they run this chat (see the module docstring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,14 @@ class Reply:
 
     text: str
     answer: Answer | None = None
+    refused: bool = False  # a change the user may not make: say so to them alone
+
+
+def changes_subscription(name: str, argument: str = "") -> bool:
+    """Whether command ``name`` would change what the chat receives: the bots then ask the
+    platform whether the user runs the chat (an API call saved on every other message)."""
+    name = name.lower()
+    return name in ("subscribe", "unsubscribe") or (name == "sections" and bool(argument.strip()))
 
 
 def split_command(text: str) -> tuple[str, str]:
@@ -185,12 +199,20 @@ class Conversation:
         return self.question(chat, argument)
 
     def _subscribe(self, chat: Chat, argument: str, language: str) -> Reply:
+        existing = self._subscription(chat)
+        if not _may_change(chat, existing):
+            return _refusal(chat, language)
         try:
             sections = parse_sections(_section_list(argument))
         except ValueError as exc:
             return Reply(str(exc))
         wanted = Subscription(
-            chat.channel, chat.address, chat.thread, sections, status=SubscriptionStatus.CONFIRMED
+            chat.channel,
+            chat.address,
+            chat.thread,
+            sections,
+            status=SubscriptionStatus.CONFIRMED,
+            subscribed_by=_subscriber(chat, existing),
         )
         self.store.add_subscription(wanted)
         return Reply(_TEXT[language]["subscribed"].format(sections=_section_names(sections, language)))
@@ -199,6 +221,8 @@ class Conversation:
         subscription = self._subscription(chat)
         if subscription is None or subscription.status != SubscriptionStatus.CONFIRMED:
             return Reply(_TEXT[language]["not_subscribed"])
+        if not _may_change(chat, subscription):
+            return _refusal(chat, language)
         assert subscription.id is not None
         self.store.set_subscription_status(subscription.id, SubscriptionStatus.UNSUBSCRIBED)
         return Reply(_TEXT[language]["unsubscribed"])
@@ -212,6 +236,8 @@ class Conversation:
             known = ", ".join(spec.key for spec in ITEM_SECTIONS)
             current = _section_names(subscription.sections, language)
             return Reply(words["sections"].format(sections=current, known=known))
+        if not _may_change(chat, subscription):
+            return _refusal(chat, language)
         try:
             sections = parse_sections(_section_list(argument))
         except ValueError as exc:
@@ -230,6 +256,32 @@ class Conversation:
         of_day = self.store.reported_items(context.day)
         in_section = [f for f in of_day if context.section is None or f.item.section == context.section]
         return [f for f in in_section if fold(f.item.title) in quoted] or in_section
+
+
+# In Slack any member may add the bot to a channel and a workspace has few admins, so whoever
+# subscribed a channel keeps it in hand; a Telegram group has administrators of its own for that.
+_SUBSCRIBER_MAY_CHANGE = frozenset({Channel.SLACK})
+
+
+def _may_change(chat: Chat, subscription: Subscription | None) -> bool:
+    if chat.admin:
+        return True
+    if chat.channel not in _SUBSCRIBER_MAY_CHANGE or subscription is None or chat.user is None:
+        return False
+    return subscription.subscribed_by == chat.user
+
+
+def _subscriber(chat: Chat, existing: Subscription | None) -> str | None:
+    """Who subscribed the chat: whoever did it first keeps it while it stays subscribed (an
+    admin choosing other sections does not take it over)."""
+    if existing is not None and existing.status == SubscriptionStatus.CONFIRMED and existing.subscribed_by:
+        return existing.subscribed_by
+    return chat.user
+
+
+def _refusal(chat: Chat, language: str) -> Reply:
+    key = "not_allowed_slack" if chat.channel == Channel.SLACK else "not_allowed"
+    return Reply(_TEXT[language][key], refused=True)
 
 
 class _QuotedTitles:
@@ -302,6 +354,11 @@ _TEXT = {
         ),
         "sections_set": "From now on delivered here: {sections}.",
         "all_sections": "every section",
+        "not_allowed": "Sorry, only an administrator of this chat can change what it receives.",
+        "not_allowed_slack": (
+            "Sorry, only a workspace admin or the person who subscribed this channel can change what "
+            "it receives."
+        ),
     },
     "zh": {
         "intro": "我是 AI Daily：每天早上的 AI 新聞報告，並根據報告回答問題。",
@@ -317,5 +374,7 @@ _TEXT = {
         "sections": "這裡接收：{sections}。\n用 /sections research tools（或 /sections all）選擇：{known}",
         "sections_set": "之後這裡接收：{sections}。",
         "all_sections": "全部段落",
+        "not_allowed": "抱歉，只有這個對話的管理員可以變更這裡接收的內容。",
+        "not_allowed_slack": "抱歉，只有工作區管理員或訂閱這個頻道的人可以變更這裡接收的內容。",
     },
 }

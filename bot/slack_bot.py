@@ -12,6 +12,9 @@ What it does
   help``: acknowledged at once (Slack allows three seconds), then answered through the
   command's response URL; ``help`` and unknown commands are answered in the acknowledgement.
 - ``help``, ``today``, ``subscribe`` ... as the first word of a mention or DM run that command.
+- Changing a channel's subscription (``subscribe``, ``unsubscribe``, ``sections <choice>``) is for
+  the workspace's admins and owners (``users.info``; hence the ``users:read`` scope) and the user
+  who subscribed the channel; in a DM the user decides. Anyone else is told so, ephemerally.
 
 Everything said is decided by ``bot.conversation`` (called in a worker thread: it is sync);
 this module receives Slack's events with slack-bolt (``AsyncApp``) and formats the replies
@@ -50,6 +53,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import uvicorn
@@ -65,7 +69,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.answer import language_of
-from bot.conversation import COMMANDS, Chat, Conversation, Reply, split_command
+from bot.conversation import COMMANDS, Chat, Conversation, Reply, changes_subscription, split_command
 from bot.slack_oauth import SlackOAuth, oauth_settings
 from bot.slack_reply import reply_message
 from core.models import Channel
@@ -82,6 +86,7 @@ BOT_SCOPES = (
     "im:history",
     "chat:write",
     "commands",
+    "users:read",  # users.info: is who changes a channel's subscription a workspace admin?
 )
 #: Event subscriptions the handlers below answer (the manifest must subscribe to each).
 BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
@@ -171,7 +176,7 @@ class _Handlers:
         if _not_from_a_person(event, context) or not self.seen.first(body.get("event_id")):
             return
         text = _without_mention(event.get("text") or "", context.bot_user_id)
-        chat = Chat(Channel.SLACK, event["channel"])
+        chat = await _with_rights(client, Chat(Channel.SLACK, event["channel"], user=event["user"]), text)
         reply = await _in_thread(self._respond_to, chat, text, event.get("thread_ts"))
         await _post(client, chat.address, event.get("thread_ts") or event["ts"], reply)
 
@@ -180,9 +185,10 @@ class _Handlers:
     ) -> None:
         if _not_from_a_person(event, context) or not self.seen.first(body.get("event_id")):
             return
-        text, chat = event.get("text") or "", Chat(Channel.SLACK, event["channel"])
+        text, chat = event.get("text") or "", Chat(Channel.SLACK, event["channel"], user=event["user"])
         if event.get("channel_type") == "im":
             text = _without_mention(text, context.bot_user_id)
+            chat = await _with_rights(client, chat, text)
             reply = await _in_thread(self._respond_to, chat, text, event.get("thread_ts"))
             await _post(client, chat.address, event.get("thread_ts"), reply)
         elif _in_a_thread_of(event, context.bot_user_id) and f"<@{context.bot_user_id}>" not in text:
@@ -193,19 +199,24 @@ class _Handlers:
             await _post(client, chat.address, thread, reply)
 
     async def on_command(
-        self, ack: Callable[..., Any], command: dict[str, Any], respond: Callable[..., Any]
+        self,
+        ack: Callable[..., Any],
+        command: dict[str, Any],
+        respond: Callable[..., Any],
+        client: AsyncWebClient,
     ) -> None:
         name, argument = split_command(command.get("text") or "")
-        chat = Chat(Channel.SLACK, command["channel_id"])
+        chat = Chat(Channel.SLACK, command["channel_id"], user=command.get("user_id"))
         if name in _INSTANT or name not in _COMMAND_NAMES:
             await ack(
                 **reply_message(self.conversation.command(chat, name, argument)), response_type="ephemeral"
             )
             return
         await ack(text=_WORKING[language_of(argument)], response_type="ephemeral")
+        chat = await _with_rights(client, chat, command.get("text") or "")
         reply = await _in_thread(self._command, chat, argument, name)
         if reply is not None:
-            response_type = "in_channel" if name in _PUBLIC else "ephemeral"
+            response_type = "in_channel" if name in _PUBLIC and not reply.refused else "ephemeral"
             await respond(**reply_message(reply), response_type=response_type, replace_original=False)
 
     # Run in a worker thread: the conversation reads the store and searches synchronously.
@@ -258,6 +269,28 @@ async def _in_thread(
     except Exception:
         log.exception("the Slack bot could not answer in %s", chat.address)
         return Reply(_FAILED[language_of(text)]) if apologize else None
+
+
+async def _with_rights(client: AsyncWebClient, chat: Chat, text: str) -> Chat:
+    """``chat`` with ``admin`` set when ``text`` is a command changing the subscription and its
+    user may make it: in a DM (channel ids ``D…``) the user, elsewhere a workspace admin or owner."""
+    if not changes_subscription(*split_command(text)):
+        return chat
+    admin = chat.address.startswith("D") or await _workspace_admin(client, chat.user)
+    return replace(chat, admin=admin)
+
+
+async def _workspace_admin(client: AsyncWebClient, user: str | None) -> bool:
+    """Whether Slack says ``user`` is an admin or owner of the workspace; when it cannot say
+    (``user_not_found``, a missing scope), no: the change is refused, never made by mistake."""
+    if not user:
+        return False
+    try:
+        found = (await client.users_info(user=user)).get("user") or {}
+    except SlackApiError as exc:
+        log.warning("Slack users.info failed for %s: %s", user, exc.response.get("error"))
+        return False
+    return not found.get("deleted") and bool(found.get("is_admin") or found.get("is_owner"))
 
 
 async def _post(client: AsyncWebClient, channel: str, thread_ts: str | None, reply: Reply | None) -> None:

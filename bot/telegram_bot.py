@@ -30,6 +30,9 @@ an unknown command gets the help text in a private chat, or in a group when addr
 chat; in a group when it mentions the bot or replies to one of its messages. A reply to a digest
 message (one our delivery sent, found in the ledger) is a follow-up on that message's items. In
 a forum topic the answer goes to the same topic, and ``/subscribe`` subscribes that topic.
+In a group, ``/subscribe``, ``/unsubscribe`` and ``/sections <choice>`` are for its
+administrators (``getChatMember``: creator or administrator, or an anonymous admin writing as the
+group); other members are told so. In a private chat the user decides.
 
 Answers reply to the message that asked, paced to Telegram's limits (:class:`Pacing`, with
 ``RetryAfter`` honoured). An error while answering is logged in one line (never the token) and
@@ -45,9 +48,10 @@ import signal
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
-from telegram import Bot, BotCommand, LinkPreviewOptions, Message, ReplyParameters, Update, User
+from telegram import Bot, BotCommand, ChatMember, LinkPreviewOptions, Message, ReplyParameters, Update, User
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
@@ -59,7 +63,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import COMMANDS, COMMANDS_ZH, Chat, Conversation, DigestContext, Reply
+from bot.conversation import (
+    COMMANDS,
+    COMMANDS_ZH,
+    Chat,
+    Conversation,
+    DigestContext,
+    Reply,
+    changes_subscription,
+)
 from bot.telegram_reply import render_reply
 from core.logs import hide_in_logs
 from core.models import Channel
@@ -183,6 +195,8 @@ class _Handlers:
         if not known and message.chat.type != ChatType.PRIVATE and "@" not in message.text.split()[0]:
             return  # a bare unknown command in a group may be another bot's
         chat = _chat(message, update.effective_user)
+        if changes_subscription(name, argument):
+            chat = replace(chat, admin=await _administers(context.bot, message, update.effective_user))
         reply = await asyncio.to_thread(self._conversation.command, chat, name, argument)
         await self._answer(context.bot, message, reply)
 
@@ -268,7 +282,29 @@ def _chat(message: Message, user: User | None) -> Chat:
         str(message.chat_id),
         str(topic) if topic is not None else None,
         _language(user),
+        user=str(user.id) if user is not None else None,
     )
+
+
+_RUNS_THE_CHAT = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
+
+
+async def _administers(bot: Bot, message: Message, user: User | None) -> bool:
+    """Whether the sender may change what this chat receives: in a private chat always; in a group
+    its creator and administrators, and an anonymous administrator (who writes as the group
+    itself). When Telegram cannot say, no: the change is refused, never made by mistake."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    if message.sender_chat is not None and message.sender_chat.id == message.chat_id:
+        return True
+    if user is None:
+        return False
+    try:
+        member = await bot.get_chat_member(message.chat_id, user.id)
+    except TelegramError as exc:
+        log.warning("telegram: getChatMember in chat %s failed: %s", message.chat_id, type(exc).__name__)
+        return False
+    return member.status in _RUNS_THE_CHAT
 
 
 def _topic(message: Message) -> int | None:

@@ -161,6 +161,7 @@ class Subscription:
     language: str | None = None  # None = the report's language
     status: SubscriptionStatus = SubscriptionStatus.CONFIRMED
     id: int | None = None
+    subscribed_by: str | None = None  # the chat user who subscribed it, when one did
 
     @property
     def target(self) -> str:

@@ -20,8 +20,9 @@ from core.store import Store
 
 SAMPLES = sorted((Path(__file__).resolve().parent / "data" / "sample-reports").glob("*.md"))
 DEC12 = date(2025, 12, 12)
-SLACK = Chat(Channel.SLACK, "C0123ABCD")
-GROUP = Chat(Channel.TELEGRAM, "-1001234567890", thread="45", language="zh")
+# Whoever runs each chat (a Slack workspace admin, a Telegram group administrator).
+SLACK = Chat(Channel.SLACK, "C0123ABCD", user="U0ADMIN", admin=True)
+GROUP = Chat(Channel.TELEGRAM, "-1001234567890", thread="45", language="zh", user="5550001", admin=True)
 
 
 @pytest.fixture
@@ -134,3 +135,58 @@ def test_a_question_in_a_section_thread_prefers_that_section(talk, store):
     in_tools = talk.question(SLACK, "AI agent", DigestContext(DEC12, "tools"))
     assert plain.answer.found and in_tools.answer.found
     assert in_tools.answer.items[0].item.section == "tools"
+
+
+# --- who may change a chat's subscription -------------------------------------------------------
+
+MEMBER = Chat(Channel.SLACK, "C0123ABCD", user="U0MEMBER")
+GROUP_MEMBER = Chat(Channel.TELEGRAM, "-1001234567890", thread="45", user="5550002")
+
+
+@pytest.mark.parametrize(
+    ("command", "argument"), [("subscribe", ""), ("unsubscribe", ""), ("sections", "tools")]
+)
+@pytest.mark.parametrize("member", [MEMBER, GROUP_MEMBER], ids=["slack", "telegram"])
+def test_a_member_who_does_not_run_the_chat_cannot_change_its_subscription(
+    talk, store, member, command, argument
+):
+    admin = SLACK if member.channel == Channel.SLACK else GROUP
+    talk.command(admin, "subscribe", "research")
+
+    reply = talk.command(member, command, argument)
+
+    assert reply.refused and reply.text.startswith("Sorry, only")
+    stored = store.find_subscription(member.channel, member.address, member.thread)
+    assert (stored.status, stored.sections) == (SubscriptionStatus.CONFIRMED, ("research",))
+    assert "Model & Research Updates" in talk.command(member, "sections").text  # looking is fine
+
+
+def test_a_member_cannot_subscribe_a_chat_nobody_subscribed(talk, store):
+    assert talk.command(MEMBER, "subscribe").refused
+    assert talk.command(GROUP_MEMBER, "subscribe").refused
+    assert store.subscriptions() == []
+
+
+def test_in_slack_whoever_subscribed_the_channel_keeps_it_in_hand(talk, store):
+    talk.command(SLACK, "subscribe", "research")  # U0ADMIN, an admin then
+    no_longer_admin = Chat(Channel.SLACK, "C0123ABCD", user="U0ADMIN")
+    other_admin = Chat(Channel.SLACK, "C0123ABCD", user="U0OTHER", admin=True)
+
+    talk.command(other_admin, "sections", "tools")  # another admin changing it keeps the subscriber
+    assert store.find_subscription(Channel.SLACK, "C0123ABCD").subscribed_by == "U0ADMIN"
+    assert not talk.command(no_longer_admin, "unsubscribe").refused
+    assert store.find_subscription(Channel.SLACK, "C0123ABCD").status == SubscriptionStatus.UNSUBSCRIBED
+
+
+def test_in_telegram_only_the_groups_administrators_may(talk, store):
+    talk.command(GROUP, "subscribe")
+    demoted = Chat(Channel.TELEGRAM, GROUP.address, thread=GROUP.thread, user=GROUP.user)
+
+    assert talk.command(demoted, "unsubscribe").refused
+    assert talk.command(GROUP, "unsubscribe").text.startswith("已取消訂閱")
+
+
+def test_a_refusal_is_in_the_users_language(talk):
+    chinese = Chat(Channel.TELEGRAM, "-1001234567890", language="zh", user="5550002")
+    assert talk.command(chinese, "unsubscribe").text.startswith("這個對話尚未訂閱")  # nothing to refuse
+    assert talk.command(chinese, "subscribe").text.startswith("抱歉，只有這個對話的管理員")

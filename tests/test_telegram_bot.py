@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fakes.telegram_server import BOT, Recorded, TelegramServer
+from fakes.telegram_server import BOT, USER, Recorded, TelegramServer
 from starlette.applications import Starlette
 from telegram.ext import Application
 from test_telegram import FORUM, GROUP, PRIVATE, PUBLIC, SCALE
@@ -179,6 +179,7 @@ def test_more_gives_the_item_with_its_sources_as_links(bot):
 
 def test_subscribe_sections_and_unsubscribe_in_a_forum_topic(bot, conversation):
     store = conversation.store
+    bot.set_member(FORUM, USER["id"], "administrator")
     replies = ask(bot, FORUM, "/subscribe research,tools", thread=45)
     assert replies and {m.thread for m in replies} == {45}
     subscription = store.find_subscription(Channel.TELEGRAM, str(FORUM), "45")
@@ -194,6 +195,57 @@ def test_subscribe_sections_and_unsubscribe_in_a_forum_topic(bot, conversation):
     assert (
         store.find_subscription(Channel.TELEGRAM, str(FORUM), "45").status == SubscriptionStatus.UNSUBSCRIBED
     )
+
+
+def member_lookups(server: TelegramServer) -> list[int]:
+    """The users the bot asked getChatMember about, in order."""
+    return [int(params["user_id"]) for method, params in server.calls if method == "getChatMember"]
+
+
+@pytest.mark.parametrize("command", ["/unsubscribe", "/sections tools", "/subscribe research"])
+@pytest.mark.parametrize("status", ["member", "restricted", "left"])
+def test_a_group_member_who_is_no_administrator_cannot_change_its_subscription(
+    bot, conversation, status, command
+):
+    store = conversation.store
+    store.add_subscription(Subscription(Channel.TELEGRAM, str(GROUP), sections=("tools",)))
+    bot.set_member(GROUP, USER["id"], status)
+
+    text = said(ask(bot, GROUP, command))
+
+    assert "only an administrator of this chat" in text
+    stored = store.find_subscription(Channel.TELEGRAM, str(GROUP))
+    assert (stored.status, stored.sections) == (SubscriptionStatus.CONFIRMED, ("tools",))
+    assert member_lookups(bot) == [USER["id"]]
+
+
+def test_a_group_member_cannot_subscribe_it_and_may_still_look(bot, conversation):
+    assert "only an administrator" in said(ask(bot, GROUP, "/subscribe"))
+    assert conversation.store.find_subscription(Channel.TELEGRAM, str(GROUP)) is None
+    assert "not subscribed" in said(ask(bot, GROUP, "/sections"))
+    assert member_lookups(bot) == [USER["id"]]  # for /subscribe: looking needs no check
+
+
+@pytest.mark.parametrize("status", ["creator", "administrator"])
+def test_the_groups_creator_and_administrators_may(bot, conversation, status):
+    bot.set_member(GROUP, USER["id"], status)
+    assert "Subscribed" in said(ask(bot, GROUP, "/subscribe tools"))
+    stored = conversation.store.find_subscription(Channel.TELEGRAM, str(GROUP))
+    assert stored.status == SubscriptionStatus.CONFIRMED and stored.subscribed_by == str(USER["id"])
+    assert "Unsubscribed" in said(ask(bot, GROUP, "/unsubscribe"))
+
+
+def test_an_anonymous_administrator_may_and_a_private_chat_decides_for_itself(bot, conversation):
+    conversation.store.add_subscription(Subscription(Channel.TELEGRAM, str(GROUP)))
+
+    assert "Unsubscribed" in said(ask(bot, GROUP, "/unsubscribe", anonymous=True))
+    assert "Subscribed" in said(ask(bot, PRIVATE, "/subscribe"))
+    assert member_lookups(bot) == []
+
+
+def test_a_refusal_is_in_the_users_language(bot):
+    text = said(ask(bot, GROUP, "/subscribe", user={"language_code": "zh-hant"}))
+    assert text.startswith("抱歉，只有這個對話的管理員")
 
 
 def test_an_unknown_command_gets_the_help_text(bot):

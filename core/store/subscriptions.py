@@ -1,7 +1,8 @@
 """Subscriptions in the store: where reports go, with per-subscription sections and language.
 
 A subscription is identified by (channel, address, thread); adding one that exists updates its
-options instead of duplicating it. Removing one deletes its ledger entries with it.
+options (and who subscribed it, when the new one says) instead of duplicating it. Removing one
+deletes its ledger entries with it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def add_subscription(conn: Connection, new: Subscription) -> tuple[Subscription,
     existing = find_subscription(conn, new.channel, new.address, new.thread)
     now = datetime.now(UTC)
     options = {"sections": list(new.sections), "language": new.language, "updated_at": now}
+    if new.subscribed_by is not None:  # an operator's re-add keeps who subscribed the chat
+        options["subscribed_by"] = new.subscribed_by
     if existing is None:
         values = _identity(new) | options | {"status": new.status.value, "created_at": now}
         id_ = conn.execute(insert(SubscriptionRow).values(values).returning(SubscriptionRow.id)).scalar_one()
@@ -113,4 +116,5 @@ def _from_row(row: RowMapping) -> Subscription:
         language=row["language"],
         status=SubscriptionStatus(row["status"]),
         id=row["id"],
+        subscribed_by=row["subscribed_by"],
     )

@@ -275,6 +275,8 @@ class SubscriptionRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The chat user who subscribed it (Slack or Telegram user id); NULL from the CLI or the web.
+    subscribed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeliveryRow(Base):

@@ -45,6 +45,13 @@ Each bot token belongs to a workspace (the constructor's token to ``T0TEST``; mo
 
 ``auth.test`` answers the token's workspace and bot user; ``oauth.v2.access`` trades a code
 (once) for the workspace's bot token, checking the client id and secret.
+
+People are added per workspace, with their roles, and ``users.info`` (GET, as slack_sdk calls
+it, or POST) answers them as Slack does, ``user_not_found`` for anyone else::
+
+    slack.add_user("U0HUMAN")                        # a member of T0TEST
+    slack.add_user("U0BOSS", admin=True)             # a workspace admin (owner=True: an owner)
+    slack.user_lookups                               # the user ids users.info was asked about
 """
 
 from __future__ import annotations
@@ -69,6 +76,9 @@ SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 PAYLOAD_LIMIT = 12_000
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
+_GRANTED_SCOPES = (
+    "app_mentions:read,chat:write,commands,im:history,channels:history,groups:history,users:read"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +114,39 @@ class SlackError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    team_id: str
+    admin: bool = False
+    owner: bool = False
+    primary_owner: bool = False
+    deleted: bool = False
+
+    def json(self) -> dict[str, Any]:
+        """The ``user`` object of ``users.info``, with the fields Slack always sends."""
+        name = self.id.lower()
+        return {
+            "id": self.id,
+            "team_id": self.team_id,
+            "name": name,
+            "deleted": self.deleted,
+            "real_name": f"Person {self.id}",
+            "tz": "Asia/Taipei",
+            "tz_label": "China Standard Time",
+            "tz_offset": 28800,
+            "profile": {"real_name": f"Person {self.id}", "display_name": name, "team": self.team_id},
+            "is_admin": self.admin or self.owner,  # Slack's owners are admins too
+            "is_owner": self.owner or self.primary_owner,
+            "is_primary_owner": self.primary_owner,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": False,
+            "is_app_user": False,
+            "updated": 1_700_000_000,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Workspace:
     team_id: str
     token: str
@@ -135,6 +178,8 @@ class SlackServer(LoopbackServer):
         self._codes: dict[str, str] = {}  # OAuth code -> team id
         self._socket: tuple[str, str] | None = None  # (app token, websocket URL)
         self._responses: dict[str, list[dict[str, Any]]] = {}
+        self._people: dict[tuple[str, str], Person] = {}  # (team id, user id) -> person
+        self.user_lookups: list[str] = []
         self._counter = itertools.count(1)
         super().__init__(_Handler, name="slack-fake")
         self.add_workspace("T0TEST", token, bot_user_id="U0BOT")
@@ -153,6 +198,11 @@ class SlackServer(LoopbackServer):
 
     def workspace(self, team_id: str) -> Workspace:
         return next(w for w in self._workspaces.values() if w.team_id == team_id)
+
+    def add_user(self, user_id: str, *, team_id: str = "T0TEST", **roles: bool) -> None:
+        """A person of workspace ``team_id``; ``roles``: admin, owner, primary_owner, deleted."""
+        with self._lock:
+            self._people[(team_id, user_id)] = Person(user_id, team_id, **roles)
 
     def enable_oauth(self, client_id: str, client_secret: str) -> None:
         self._oauth = (client_id, client_secret)
@@ -301,6 +351,17 @@ class SlackServer(LoopbackServer):
             "is_enterprise_install": False,
         }
 
+    def _users_info(self, auth: str | None, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.requests += 1
+            workspace = self._authorized(auth, params)
+            user = str(params.get("user") or "")
+            self.user_lookups.append(user)
+            person = self._people.get((workspace.team_id, user))
+            if person is None:
+                raise SlackError("user_not_found")
+            return {"ok": True, "user": person.json()}
+
     def _oauth_access(self, auth: str | None, params: dict[str, Any]) -> dict[str, Any]:
         client_id, secret = params.get("client_id"), params.get("client_secret")
         if auth and auth.startswith("Basic "):
@@ -318,7 +379,7 @@ class SlackServer(LoopbackServer):
             "ok": True,
             "app_id": "A0AIDAILY",
             "authed_user": {"id": "U0INSTALLER"},
-            "scope": "app_mentions:read,chat:write,commands,im:history,channels:history,groups:history",
+            "scope": _GRANTED_SCOPES,
             "token_type": "bot",
             "access_token": w.token,
             "bot_user_id": w.bot_user_id,
@@ -445,6 +506,7 @@ class _Handler(BaseHTTPRequestHandler):
         methods = {
             "/api/chat.postMessage": lambda: slack._post_message(auth, self._params(body)),
             "/api/auth.test": lambda: slack._auth_test(auth, self._params(body)),
+            "/api/users.info": lambda: slack._users_info(auth, self._params(body)),
             "/api/oauth.v2.access": lambda: slack._oauth_access(auth, self._params(body)),
             "/api/apps.connections.open": lambda: slack._connections_open(auth),
         }
@@ -461,7 +523,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(200, result)
 
+    do_GET = do_POST  # read methods such as users.info come as GET with a query string
+
     def _params(self, body: bytes) -> dict[str, Any]:
+        if self.command == "GET":
+            return dict(parse_qsl(urlsplit(self.path).query))
         if "json" in (self.headers.get("Content-Type") or ""):
             return json.loads(body or b"{}")
         return dict(parse_qsl(body.decode("utf-8")))

@@ -52,6 +52,14 @@ seconds (real ones) are waited for a new update. ``server.update_for(...)`` buil
 without queueing it, for a webhook. ``server.answers(chat, message_id)`` waits for the bot's
 replies to that message. While a webhook is set, ``getUpdates`` answers 409 Conflict, as Telegram
 does; ``server.webhook`` and ``server.commands`` (per ``language_code``) record what the bot set.
+
+Members: ``getChatMember`` answers a ChatMember object of the member's status, with every field
+Telegram sends for it. Everyone who is not told otherwise is a plain ``member``; the user of a
+private chat is that chat's ``member``::
+
+    server.set_member(GROUP, USER["id"], "administrator")   # or creator, restricted, left, kicked
+    server.user_says(GROUP, "/unsubscribe", anonymous=True)  # an anonymous admin: from
+                                                             # GroupAnonymousBot, as the group
 """
 
 from __future__ import annotations
@@ -243,6 +251,7 @@ class Chat:
     forum: bool = False
     topics: set[int] = field(default_factory=set)
     kicked: bool = False
+    members: dict[int, str] = field(default_factory=dict)  # user id -> status, if not "member"
     message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     messages: dict[int, Recorded] = field(default_factory=dict)
     accepted: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
@@ -291,6 +300,7 @@ class TelegramServer(LoopbackServer):
         self._update_ids = itertools.count(1)
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str, list[tuple[str, str]]] = {}
+        self._users: dict[int, dict[str, Any]] = {USER["id"]: USER}  # who has written, by id
         super().__init__(_Handler, name="telegram-fake")
         self._http.telegram = self  # type: ignore[attr-defined]
 
@@ -309,6 +319,12 @@ class TelegramServer(LoopbackServer):
         start = max(topics, default=0) + 1
         with self._lock:
             self._chats[chat_id] = Chat(chat_id, kind, forum, topics, message_ids=itertools.count(start))
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """``user_id``'s status in the chat: creator, administrator, member, restricted, left, kicked."""
+        assert status in _MEMBER_FIELDS, status
+        with self._lock:
+            self._chats[chat_id].members[user_id] = status
 
     def kick(self, chat_id: int) -> None:
         with self._lock:
@@ -356,14 +372,17 @@ class TelegramServer(LoopbackServer):
         reply_to: int | None = None,
         thread: int | None = None,
         user: dict[str, Any] | None = None,
+        anonymous: bool = False,
     ) -> dict[str, Any]:
         """An update with a user's message, as Telegram would deliver it; the message is stored in
-        the chat, so the bot may reply to it, but it is not queued (see ``user_says``)."""
+        the chat, so the bot may reply to it, but it is not queued (see ``user_says``).
+        ``anonymous``: an anonymous administrator's, sent as the group itself."""
         with self._lock:
             chat = self._chat(chat_id)
             if reply_to is not None and reply_to not in chat.messages:
                 raise ValueError(f"no message {reply_to} in chat {chat_id}")
-            sender = {**USER, **(user or {})}
+            sender = ANONYMOUS_ADMIN if anonymous else {**USER, **(user or {})}
+            self._users[sender["id"]] = sender
             entities = tuple(_user_entities(text))
             record = Recorded(
                 chat.id, next(chat.message_ids), thread, reply_to, text, text, None, entities, None,
@@ -371,6 +390,8 @@ class TelegramServer(LoopbackServer):
             )  # fmt: skip
             chat.messages[record.message_id] = record
             message = self._message_json(chat, record)
+            if anonymous:
+                message["sender_chat"] = chat.json()
             if reply_to is not None:
                 message["reply_to_message"] = self._replied(chat, chat.messages[reply_to])
             elif thread is not None:
@@ -459,6 +480,18 @@ class TelegramServer(LoopbackServer):
                 raise ApiError(400, "Bad Request: command description must be 1-256 characters")
         self.commands[str(params.get("language_code") or "")] = commands
         return True
+
+    def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params.get("chat_id"))
+        try:
+            user_id = int(params["user_id"])
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: invalid user_id specified") from None
+        if chat.kind == "private" and user_id != chat.id:
+            raise ApiError(400, "Bad Request: user not found")
+        user = self._users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "User"})
+        status = chat.members.get(user_id, "member")
+        return {"status": status, "user": user, **_MEMBER_FIELDS[status]}
 
     # --- the API ------------------------------------------------------------------------------
 
@@ -617,11 +650,46 @@ class TelegramServer(LoopbackServer):
 
 
 USER = {"id": 5550001, "is_bot": False, "first_name": "Reader", "language_code": "en"}
+# Who sends the messages of a group's anonymous administrators (with the group as sender_chat).
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+_RESTRICTED = """can_change_info can_invite_users can_pin_messages can_manage_topics can_send_messages
+    can_send_audios can_send_documents can_send_photos can_send_videos can_send_video_notes
+    can_send_voice_notes can_send_polls can_send_other_messages can_add_web_page_previews can_edit_tag
+    can_react_to_messages"""
+# The fields of each ChatMember kind beside status and user, as getChatMember sends them.
+_MEMBER_FIELDS: dict[str, dict[str, Any]] = {
+    "creator": {"is_anonymous": False},
+    "administrator": {
+        "can_be_edited": False,
+        "is_anonymous": False,
+        "can_manage_chat": True,
+        "can_delete_messages": True,
+        "can_manage_video_chats": True,
+        "can_restrict_members": True,
+        "can_promote_members": False,
+        "can_change_info": True,
+        "can_invite_users": True,
+        "can_post_stories": False,
+        "can_edit_stories": False,
+        "can_delete_stories": False,
+        "can_pin_messages": True,
+        "can_manage_topics": False,
+    },
+    "member": {},
+    "restricted": {
+        "is_member": True,
+        "until_date": 0,
+        **dict.fromkeys(_RESTRICTED.split(), False),
+    },
+    "left": {},
+    "kicked": {"until_date": 0},
+}
 _BOT_METHODS = {
     "getUpdates": TelegramServer._get_updates,
     "setWebhook": TelegramServer._set_webhook,
     "deleteWebhook": TelegramServer._delete_webhook,
     "setMyCommands": TelegramServer._set_my_commands,
+    "getChatMember": TelegramServer._get_chat_member,
 }
 
 
