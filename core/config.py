@@ -11,6 +11,7 @@ handed the values it needs.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from contextlib import suppress
 from datetime import date, datetime, time
@@ -30,6 +31,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.models import SourceConfig, SourceKind
+
+# A URL with a password in its userinfo: scheme://user:PASSWORD@host (up to the last "@", so a
+# password with an unescaped "@" or "/" is hidden whole).
+_URL_PASSWORD = re.compile(r"^(?P<head>[a-z][a-z0-9+.\-]*://[^:/?#@]*):.*@", re.IGNORECASE | re.DOTALL)
 
 
 class ConfigError(Exception):
@@ -222,14 +227,20 @@ class Settings(BaseSettings):
         return [v for v in values if v]
 
     def redacted(self) -> dict[str, Any]:
-        """Every setting as printable text; secrets that are set show as asterisks."""
+        """Every setting as printable text; secrets that are set show as asterisks, and so does
+        the password of any URL (``AIDAILY_DATABASE_URL`` usually holds one)."""
         out: dict[str, Any] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 value = "**********"
-            out[name] = "" if value is None else str(value)
+            out[name] = "" if value is None else mask_url_password(str(value))
         return out
+
+
+def mask_url_password(text: str) -> str:
+    """``text`` with the password of a URL's userinfo as ``***`` (``postgresql://u:***@db/x``)."""
+    return _URL_PASSWORD.sub(r"\g<head>:***@", text)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -67,6 +67,14 @@ def test_config_show_redacts_secrets(workdir):
     assert "AIDAILY_TELEGRAM_BOT_TOKEN" in done.stdout and "**********" in done.stdout
 
 
+def test_config_show_masks_the_database_password(workdir):
+    url = "postgresql+psycopg://aidaily:pw-4711@db.example.org:5432/aidaily"
+    done = aidaily("config", "show", cwd=workdir, env={"AIDAILY_DATABASE_URL": url})
+    assert done.returncode == 0
+    assert "pw-4711" not in done.stdout
+    assert "postgresql+psycopg://aidaily:***@db.example.org:5432/aidaily" in done.stdout
+
+
 @pytest.mark.parametrize("command", ["web", "serve"])
 def test_the_site_refuses_to_start_without_a_secret_key(workdir, command):
     with socket.socket() as probe:  # a port nobody else uses, should the site start after all

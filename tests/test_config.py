@@ -44,6 +44,20 @@ def test_secrets_are_redacted(monkeypatch):
     assert dump["slack_bot_token"] == ""
 
 
+def test_the_password_of_every_url_setting_is_masked(monkeypatch):
+    monkeypatch.setenv(
+        "AIDAILY_DATABASE_URL", "postgresql+psycopg://aidaily:s3cr3t-pw@db.example.org:5432/aidaily"
+    )
+    monkeypatch.setenv("AIDAILY_PUBLIC_URL", "https://admin:hunter2@daily.example.org/")
+    monkeypatch.setenv("AIDAILY_OPENAI_BASE_URL", "https://proxy:p@ss/w0rd@llm.example.org/v1")
+    dump = load_settings().redacted()
+
+    assert dump["database_url"] == "postgresql+psycopg://aidaily:***@db.example.org:5432/aidaily"
+    assert dump["public_url"] == "https://admin:***@daily.example.org/"
+    assert dump["openai_base_url"] == "https://proxy:***@llm.example.org/v1"
+    assert dump["slack_api_url"] == "https://slack.com/api/"  # URLs without a password stay as they are
+
+
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
     [("AIDAILY_TIMEZONE", "Mars/Olympus", "TIMEZONE"), ("AIDAILY_WINDOW_HOURS", "zero", "WINDOW_HOURS")],
