@@ -20,7 +20,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -35,6 +43,9 @@ from core.models import SourceConfig, SourceKind
 # A URL with a password in its userinfo: scheme://user:PASSWORD@host (up to the last "@", so a
 # password with an unescaped "@" or "/" is hidden whole).
 _URL_PASSWORD = re.compile(r"^(?P<head>[a-z][a-z0-9+.\-]*://[^:/?#@]*):.*@", re.IGNORECASE | re.DOTALL)
+
+
+DATABASE_URL_FORMS = "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
 class ConfigError(Exception):
@@ -163,6 +174,27 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_not_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        # ``AIDAILY_SLACK_BOT_TOKEN=`` is a line left half-written, not "no token": taken as a
+        # value it fails far away (a token Slack refuses, an SMTP host ""), taken as unset it
+        # silently turns real sending into a dry run. Either way the user should hear of it.
+        optional = info.field_name is not None and cls.model_fields[info.field_name].default is None
+        if optional and isinstance(value, str) and not value.strip():
+            raise ValueError("is set but empty; give it a value or remove the line")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            # Not echoed: a URL that does not parse cannot have its password hidden.
+            raise ValueError(f"cannot parse it; {DATABASE_URL_FORMS}") from None
+        return value
+
     @field_validator("schedule")
     @classmethod
     def _cron_with_seconds(cls, value: str | None) -> str | None:
@@ -253,9 +285,10 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
         if not field:  # a rule across settings names them itself
-            raise ConfigError(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
-        raise ConfigError(f"setting {field.upper()}: {first['msg']}") from None
+            raise ConfigError(f"settings: {message}") from None
+        raise ConfigError(f"setting AIDAILY_{field.upper()}: {message}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: {exc}") from None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli import Done, aidaily, in_process_of_its_own
+from fakes.telegram_server import TelegramServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,14 +78,52 @@ def test_config_show_masks_the_database_password(workdir):
 
 @pytest.mark.parametrize("command", ["web", "serve"])
 def test_the_site_refuses_to_start_without_a_secret_key(workdir, command):
-    with socket.socket() as probe:  # a port nobody else uses, should the site start after all
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {"AIDAILY_PUBLIC_URL": "https://daily.example.org", "AIDAILY_WEB_PORT": str(port)}
+    env = {"AIDAILY_PUBLIC_URL": "https://daily.example.org", "AIDAILY_WEB_PORT": str(free_port())}
 
     done = aidaily(command, cwd=workdir, env=env, timeout=30)
 
     assert_one_line_error(done, "AIDAILY_SECRET_KEY is not set")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:  # a port nobody else uses now
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_with_a_token_telegram_rejects_ends_with_one_line(workdir):
+    wrong = "999999:WRONG-token_that_the_server_rejects"
+    with TelegramServer() as telegram:
+        env = {
+            "AIDAILY_TELEGRAM_BOT_TOKEN": wrong,
+            "AIDAILY_TELEGRAM_API_URL": telegram.base_url,
+            "AIDAILY_SECRET_KEY": "cli-test-secret-key",
+            "AIDAILY_WEB_PORT": str(free_port()),
+        }
+        done = aidaily("serve", cwd=workdir, env=env, timeout=60)
+
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "the Telegram bot could not start" in last and "InvalidToken" in last
+    assert wrong not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["deliver"], ["serve"], ["bot", "slack"], ["config", "show"]])
+@pytest.mark.parametrize("name", ["AIDAILY_SLACK_BOT_TOKEN", "AIDAILY_SMTP_HOST"])
+def test_a_setting_left_empty_is_one_line(workdir, command, name):
+    done = aidaily(*command, cwd=workdir, env={name: "", "AIDAILY_WEB_PORT": str(free_port())}, timeout=30)
+    assert_one_line_error(done, f"{name}: is set but empty")
+
+
+@pytest.mark.parametrize("command", [["show"], ["serve"], ["worker"], ["deliver"]])
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://aidaily:pw-0815@db.example.org:notaport/aidaily", "postgresql://aidaily:pw-0815@[::1/x"],
+)
+def test_a_malformed_database_url_is_one_line_without_its_password(workdir, command, url):
+    done = aidaily(*command, cwd=workdir, env={"AIDAILY_DATABASE_URL": url}, timeout=30)
+    assert_one_line_error(done, "AIDAILY_DATABASE_URL: cannot parse it")
+    assert "pw-0815" not in done.stderr
 
 
 def test_demo_writes_the_report_and_show_reads_it_back(workdir):

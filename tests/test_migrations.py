@@ -133,6 +133,15 @@ def test_postgresql_urls_use_psycopg(scheme: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.parametrize(
+    "url", ["postgresql://u:pw-0815@db:notaport/x", "postgresql://u:pw-0815@[::1/x", "nope"]
+)
+def test_a_url_that_does_not_parse_is_a_store_error_without_its_password(url: str) -> None:
+    with pytest.raises(StoreError, match="cannot parse the database URL") as failure:
+        open_engine(url)
+    assert "pw-0815" not in str(failure.value)
+
+
 def test_the_migrations_folder_does_not_shadow_the_alembic_library() -> None:
     assert not (ALEMBIC_DIR / "__init__.py").exists()
     spec = importlib.util.find_spec("alembic")

@@ -43,9 +43,14 @@ def serve():
         except QueueUnavailable as exc:
             raise UserError(f"AIDAILY_DELIVERY_MODE=queue: {exc}") from None
         deliver = deliver_queued
+    from bot.telegram_bot import TelegramBotError
+
     with Store.open(settings.database_url) as store:
         components = service_components(settings, store)
-        asyncio.run(run_service(settings, components, deliver=deliver))
+        try:
+            asyncio.run(run_service(settings, components, deliver=deliver))
+        except TelegramBotError as exc:  # a rejected token: the bot cannot start, so neither can we
+            raise UserError(f"the Telegram bot could not start: {exc}") from None
 
 
 @app.command()

@@ -58,7 +58,7 @@ def open_engine(url: str) -> Engine:
     """An engine for ``url``: ``sqlite:///path`` or ``postgresql://...`` (psycopg 3)."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         # Not echoed: a URL that does not parse cannot have its password hidden.
         raise StoreError(f"cannot parse the database URL; {_EXPECTED}") from None
     backend = parsed.get_backend_name()
