@@ -87,12 +87,16 @@ def _make_parent(url: URL) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # WAL lets readers (the bot, the web archive) work while a build writes. busy_timeout comes
-    # first so that even switching a new file to WAL waits for another process instead of
-    # failing. journal_mode persists in the file but is cheap to repeat; the rest are per
-    # connection.
+    # WAL lets readers (the bot, the web archive) work while a build writes. journal_mode
+    # persists in the file; the rest are per connection.
     cursor = dbapi_connection.cursor()
-    for pragma in ("busy_timeout=5000", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+    cursor.execute("PRAGMA busy_timeout=5000")
+    # Setting the mode takes an exclusive lock without waiting for it, so a second process
+    # opening the file while the first migrates would fail "database is locked": set it only
+    # when it is not WAL already (reading it takes no lock).
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
