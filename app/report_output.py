@@ -19,6 +19,9 @@ def print_ingest(result: IngestResult, out: Console, err: Console) -> None:
     )
     for feed in result.failed:
         err.print(f"[yellow]skipped[/] {feed.source}: {feed.error}", highlight=False)
+    for feed in result.feeds:
+        if feed.warning and not feed.error:
+            err.print(f"[yellow]repaired[/] {feed.source}: {feed.warning}", highlight=False)
 
 
 def print_build(result: BuildResult, out: Console) -> None:

@@ -36,6 +36,7 @@ class FeedOutcome:
     entries: int
     new: int
     error: str | None
+    warning: str | None = None  # stored all the same, but repaired (bytes its charset could not read)
 
 
 @dataclass(slots=True)
@@ -92,7 +93,7 @@ async def ingest(
         outcome = IngestResult(parsed_articles=len(candidates), new_articles=len(stored))
         for result, feed in zip(results, parsed, strict=True):
             error = result.error or feed.error
-            store.record_fetch(result, items=len(feed.articles), error=error)
+            store.record_fetch(result, items=len(feed.articles), error=error, warning=feed.warning)
             outcome.feeds.append(
                 FeedOutcome(
                     result.source.name,
@@ -100,6 +101,7 @@ async def ingest(
                     len(feed.articles),
                     new_by_source.get(result.source.name, 0),
                     error,
+                    feed.warning,
                 )
             )
     outcome.seconds = stages.seconds

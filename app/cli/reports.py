@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from app.building import build_day, ingest_sources
@@ -99,7 +100,7 @@ def sources():
             status,
             items,
             str(h.articles if h else 0),
-            f"[red]{error}[/]" if error else "",
+            _health_error(error),
         )
     out.print(table)
 
@@ -138,3 +139,10 @@ def import_cmd(
         console.print(outcome.line(), markup=False, highlight=False, soft_wrap=True)
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
+
+
+def _health_error(error: str) -> str:
+    """A feed's last error in red, a repaired feed's warning in yellow; feed text is escaped."""
+    if not error:
+        return ""
+    return f"[{'yellow' if error.startswith('warning:') else 'red'}]{escape(error)}[/]"

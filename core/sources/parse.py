@@ -1,20 +1,24 @@
 """Parse fetched feed bytes into ``Article`` values: feedparser, then ``normalize_entry``.
 
 feedparser always gets bytes (wrapped in a stream: a ``str`` or even ``bytes`` argument may be
-taken for a URL or a file name) with the response headers of the fetch, so the declared charset is
-honoured. Relative links resolve against the URL the feed was really served from (``final_url``).
+taken for a URL or a file name) with the response headers of the fetch. Those bytes are decoded
+here first (``core.sources.charset``: the declared charset where it fits, detection where it does
+not) and handed over as UTF-8, since feedparser's own fallback for bytes its charset cannot read
+is silent mojibake. Relative links resolve against the URL the feed was really served from
+(``final_url``).
 feedparser's own HTML sanitizer is switched off: ``normalize`` strips every tag with nh3 anyway,
 and feedparser's sanitizer both costs a third of the parse time and eats the "$k<n$" of arXiv
 abstracts.
 
-A failure stays with its feed: ``ParsedFeed.error`` says what went wrong in one line.
+A failure stays with its feed: ``ParsedFeed.error`` says what went wrong in one line, and
+``ParsedFeed.warning`` what was repaired in a feed that still parsed (bytes its charset could not
+decode).
 """
 
 from __future__ import annotations
 
 import io
 import multiprocessing
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,15 +28,11 @@ from typing import Any
 import feedparser
 
 from core.models import Article, FetchResult
+from core.sources.charset import decode_feed
 from core.sources.normalize import normalize_entry
 
 # Below this much feed data, starting worker processes costs more than it saves.
 _POOL_MIN_BYTES = 4_000_000
-_SINGLE_BYTE_CHARSETS = frozenset(
-    {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"}
-)
-_XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([\w.:-]+)["']""")
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ class ParsedFeed:
     articles: tuple[Article, ...]
     entries: int
     error: str | None = None
+    warning: str | None = None
 
 
 def parse_result(result: FetchResult) -> ParsedFeed:
@@ -50,53 +51,31 @@ def parse_result(result: FetchResult) -> ParsedFeed:
         return ParsedFeed((), 0)
     if not result.content.strip():
         return ParsedFeed((), 0, "empty response body")
+    headers = {name.lower(): value for name, value in result.headers.items()}
+    decoded = decode_feed(result.content, headers.get("content-type", ""))
     try:
         parsed = feedparser.parse(
-            io.BytesIO(result.content),
-            response_headers=_response_headers(result),
+            io.BytesIO(decoded.utf8),
+            response_headers=_response_headers(headers, decoded.utf8, result.final_url),
             sanitize_html=False,
             resolve_relative_uris=False,
         )
     except Exception as exc:  # feedparser is lenient, but one odd feed must not stop the others
         return ParsedFeed((), 0, f"could not parse feed: {type(exc).__name__}: {_one_line(exc)}")
     if not parsed.entries and (parsed.bozo or not parsed.version):
-        return ParsedFeed((), 0, _describe_failure(parsed, result.content))
-    return ParsedFeed(_articles(parsed, result), len(parsed.entries))
+        return ParsedFeed((), 0, _describe_failure(parsed, decoded.utf8))
+    return ParsedFeed(_articles(parsed, result), len(parsed.entries), warning=decoded.note)
 
 
-def _response_headers(result: FetchResult) -> dict[str, str]:
-    headers = {name.lower(): value for name, value in result.headers.items()}
+def _response_headers(headers: dict[str, str], utf8: bytes, final_url: str | None) -> dict[str, str]:
+    headers = headers | {"content-type": _with_utf8(headers.get("content-type", ""))}
     headers.pop("content-location", None)
     # With a document URL feedparser re-joins its base URL at every element, a quarter of the
     # parse time; normalize resolves links against the final URL itself. Only a nested relative
     # xml:base needs feedparser's own resolution, so only then is it told the URL.
-    if result.final_url and b"xml:base" in (result.content or b""):
-        headers["content-location"] = result.final_url
-    if result.content and _utf8_declared_single_byte(result.content, headers.get("content-type", "")):
-        headers["content-type"] = _with_utf8(headers.get("content-type", ""))
+    if final_url and b"xml:base" in utf8:
+        headers["content-location"] = final_url
     return headers
-
-
-def _utf8_declared_single_byte(content: bytes, content_type: str) -> bool:
-    """A feed declared Latin-1 (or ASCII) whose bytes are valid, non-ASCII UTF-8.
-
-    Latin-1 decodes any byte sequence, so feedparser would trust the declaration and produce
-    "CafÃ©". Non-ASCII text that is valid UTF-8 is, in practice, never really Latin-1.
-    """
-    declared = _CHARSET.search(content_type)
-    encoding = declared.group(1) if declared else _xml_declared_encoding(content)
-    if (encoding or "").lower() not in _SINGLE_BYTE_CHARSETS or content.isascii():
-        return False
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _xml_declared_encoding(content: bytes) -> str | None:
-    found = _XML_ENCODING.match(content[:300])
-    return found.group(1).decode("ascii") if found else None
 
 
 def _with_utf8(content_type: str) -> str:

@@ -46,16 +46,23 @@ def source_states(conn: Connection) -> dict[str, SourceState]:
     return {name: SourceState(etag, last_modified) for name, etag, last_modified in rows}
 
 
-def record_fetch(conn: Connection, result: FetchResult, items: int, error: str | None) -> None:
-    """Remember one fetch. Validators change only on a successful 200; a 304 keeps them."""
+def record_fetch(
+    conn: Connection, result: FetchResult, items: int, error: str | None, warning: str | None = None
+) -> None:
+    """Remember one fetch. Validators change only on a clean 200; a 304 keeps them.
+
+    A ``warning`` (a feed that parsed only after repairs, such as bytes its charset could not
+    decode) is kept where an error would be, so the feed's health shows it is not clean.
+    """
     values: dict[str, Any] = {
         "last_fetched_at": result.fetched_at,
         "last_status": result.status,
         "last_items": items,
-        "last_error": error,
+        "last_error": error or (f"warning: {warning}" if warning else None),
     }
-    if result.status == 200 and error is None:
-        # After a failed parse or store, the old validators make the next fetch retry the body.
+    if result.status == 200 and error is None and warning is None:
+        # After a failed parse or store, the old validators make the next fetch retry the body;
+        # after a repaired one too, or a 304 would clear the warning of a feed still broken.
         values |= {"etag": result.etag, "last_modified": result.last_modified}
     updated = conn.execute(update(SourceRow).where(SourceRow.name == result.source.name).values(values))
     if updated.rowcount == 0:

@@ -100,10 +100,12 @@ class Store:
         with self._read() as conn:
             return sources.source_states(conn)
 
-    def record_fetch(self, result: FetchResult, items: int, error: str | None) -> None:
-        """Remember a fetch; etag and Last-Modified change only on a successful 200."""
+    def record_fetch(
+        self, result: FetchResult, items: int, error: str | None, warning: str | None = None
+    ) -> None:
+        """Remember a fetch; etag and Last-Modified change only on a clean 200."""
         with self._write() as conn:
-            sources.record_fetch(conn, result, items, error)
+            sources.record_fetch(conn, result, items, error, warning)
 
     def source_health(self) -> list[SourceHealth]:
         """Every stored feed with its last fetch and its number of stored articles."""
