@@ -7,6 +7,7 @@ import itertools
 import random
 from datetime import timedelta
 
+import pytest
 from factories import article, paper
 
 from core.models import Article, SourceKind, Topic
@@ -134,10 +135,19 @@ def test_a_story_told_by_three_outlets_is_one_topic():
     assert "gpt-6" in story.terms
 
 
-def test_the_lead_is_the_weightiest_earliest_article_and_the_key_follows_the_urls():
+def test_the_lead_is_the_article_that_best_speaks_for_the_story_and_the_key_follows_the_urls():
     story = _topic_of(cluster(DAY), GPT6[1])
     assert story.lead == GPT6[0]
     assert story.key == topic_key(a.url for a in story.articles)
+
+
+@pytest.mark.parametrize("weight", [1.0, 1.5, 5.0])
+def test_a_short_vague_item_never_leads_a_story_whatever_its_weight_or_time(weight):
+    vague = article("OpenAI GPT-6 AI model", source="Digest", weight=weight, minutes=-120)
+    story = _topic_of(cluster([vague, *DAY]), GPT6[0])
+    assert vague in story.articles and story.lead == GPT6[0]
+    # The rest keep the order of source weight, then time.
+    assert story.articles[1] == vague if weight > 1.2 else story.articles[1:3] == (vague, GPT6[1])
 
 
 def test_a_launch_post_named_only_by_the_model_joins_the_coverage():
@@ -149,7 +159,9 @@ def test_a_launch_post_named_only_by_the_model_joins_the_coverage():
         minutes=-30,
     )
     story = _topic_of(cluster([post, *DAY]), post)
-    assert story.lead == post and set(GPT6) <= set(story.articles)
+    assert set(GPT6) <= set(story.articles)
+    # Weightier and earlier, but "Introducing GPT-6" says less of the story than TechCrunch's headline.
+    assert story.lead == GPT6[0]
 
 
 def test_stories_of_one_company_stay_apart():
@@ -252,6 +264,14 @@ def test_parts_of_a_story_split_by_the_cap_can_be_merged_again():
     assert len(parts) == 2 and set(whole.articles) == set(copies)
     assert whole.lead == copies[0] and whole.key == topic_key(a.url for a in copies)
     assert merge_duplicates(cluster(DAY)) == cluster(DAY)
+
+
+def test_merged_parts_are_led_by_the_more_specific_lead():
+    vague = article("OpenAI GPT-6 AI model", source="Digest", weight=2.0, minutes=-60)
+    terms = ("gpt-6", "openai", "chatgpt", "reasoning")  # the same top terms: plainly one story
+    alone, covered = Topic("a", (vague,), terms), Topic("b", tuple(GPT6[:2]), terms)
+    (whole,) = merge_duplicates([alone, covered])
+    assert whole.articles == (GPT6[0], vague, GPT6[1])
 
 
 def test_no_articles_no_topics():

@@ -309,6 +309,23 @@ def test_titles_only_feed_still_gives_a_summary() -> None:
     assert item.summary == item.title
 
 
+def test_another_articles_short_vague_line_never_opens_the_summary() -> None:
+    lead = _article(
+        "Anthropic releases Claude Opus 5 for coding agents",
+        "Anthropic released Claude Opus 5. It leads rivals on coding benchmarks.",
+    )
+    titles_only = _article("Anthropic Claude agent AI model", source="Digest")
+    restated = _article("Anthropic Claude agent AI model", "Anthropic Claude agent AI model", source="Digest")
+    for vague in (titles_only, restated):
+        item = _write(_edited(Topic(key="opus", articles=(lead, vague))), "en")
+        assert item.summary.startswith("Anthropic released Claude Opus 5.")
+        assert "Anthropic Claude" not in item.summary
+    # A line of the story's names, not its headline, may add to the summary but never opens it.
+    names = _article("Claude news", "Anthropic Claude Opus agent coding model.", source="Digest")
+    item = _write(_edited(Topic(key="opus", articles=(lead, names))), "en")
+    assert item.summary.startswith("Anthropic released Claude Opus 5.")
+
+
 # --- shared helpers ---------------------------------------------------------------------------
 
 

@@ -11,6 +11,11 @@ cluster; topics are also capped in size. A news article must share more than one
 topic (two stories about OpenAI are not one story), unless both titles name the same versioned
 model; papers group by theme, with a looser threshold, and one rare shared term can be the theme.
 
+A topic's lead (its first article, whose headline the report prints) is the member that best
+speaks for it: the one that says most of what the other members say, scaled down when it says
+little at all. Source weight and time only break ties, so a feed of short, vague items ("Anthropic
+Claude agent AI model") cannot put its words over other outlets' story by weight or by being first.
+
 Candidate topics come from an inverted index over each article's heaviest shared words, skipping
 words that already point to many topics, so the cost grows with the number of articles, not with
 its square: 30,000 articles take a few seconds.
@@ -51,6 +56,9 @@ _MAX_WORDS = 32  # words kept per article
 _MAX_POSTING = 20  # topics one index word may point to
 _MIN_SUPPORT = 0.06  # similarity owed to words other than the strongest shared one
 _TERMS = 8
+#: Distinct content words at which an article is specific enough to speak for a story; one with
+#: fewer ("Anthropic Claude agent AI model" has three) is trusted in proportion.
+_SPECIFIC_WORDS = 12
 
 _WORD = r"[A-Za-z0-9.\-'’]*"
 _CAPITALIZED = re.compile(r"[A-Z]" + _WORD)
@@ -68,10 +76,12 @@ _NUMBER = re.compile(r"[\d.,\-']+")
 class _Doc:
     article: Article
     vec: dict[str, float]  # shared words only, heaviest first; normalized over all words
+    norm: float  # of all its weighted words: vec times norm gives the raw weights back
     latin_norm: float  # norm of the Latin-script part of vec
     cjk: bool  # written in Chinese (title has CJK)
     entities: frozenset[str]
     title_words: frozenset[str]  # its shared words that stand in the title
+    content: int  # distinct salient words that are not boilerplate, shared or not
 
 
 @dataclass(slots=True)
@@ -224,7 +234,13 @@ def _doc(article: Article, counts: Counter[str], names: frozenset[str], vocabula
     shared = sorted(((-v, w) for w, v in weights.items() if df[w] > 1))[:_MAX_WORDS]
     vec = {word: -weight / norm for weight, word in shared}
     in_title = frozenset(w for w in vec if counts[w] >= _TITLE_WEIGHT)
-    return _Doc(article, vec, latin / norm, has_cjk(article.title), names, in_title)
+    cjk_title, content = has_cjk(article.title), _content(counts)
+    return _Doc(article, vec, norm, latin / norm, cjk_title, names, in_title, content)
+
+
+def _content(counts: Counter[str]) -> int:
+    """How much an article says: its distinct salient words that are not boilerplate."""
+    return sum(1 for w in counts if w not in lexicon.GENERIC)
 
 
 def _docs(
@@ -351,9 +367,27 @@ def _join(group: _Group, doc: _Doc) -> None:
 
 
 def _topic(group: _Group) -> Topic:
-    """The topic value: members lead first, key from their URLs, terms from the profile."""
-    articles = tuple(sorted((d.article for d in group.members), key=_order))
+    """The topic value: the lead first, the rest by source and time, key from their URLs."""
+    lead = _lead(group.members)
+    rest = sorted((d.article for d in group.members if d is not lead), key=_order)
+    articles = (lead.article, *rest)
     return Topic(key=topic_key(a.url for a in articles), articles=articles, terms=_terms(group))
+
+
+def _lead(members: list[_Doc]) -> _Doc:
+    """The member that best speaks for the topic (see the module docstring); ties by ``_order``."""
+    if len(members) == 1:
+        return members[0]
+    holders = Counter(word for doc in members for word in doc.vec)
+    return min(members, key=lambda doc: (-_speaks_for(doc, holders, len(members)), _order(doc.article)))
+
+
+def _speaks_for(doc: _Doc, holders: Counter[str], size: int) -> float:
+    """Coverage times specificity: each of its words by raw weight and by the share of the other
+    members that have it too; not normalized by its length, as a short item is dense in shared
+    words without saying more."""
+    coverage = sum(value * (holders[word] - 1) for word, value in doc.vec.items()) * doc.norm / (size - 1)
+    return coverage * min(1.0, doc.content / _SPECIFIC_WORDS)
 
 
 def _terms(group: _Group) -> tuple[str, ...]:
@@ -388,9 +422,14 @@ def merge_duplicates(topics: Sequence[Topic]) -> list[Topic]:
     return merged
 
 
+def _content_words(article: Article) -> int:
+    return _content(_features(article)[0])
+
+
 def _union(first: Topic, second: Topic) -> Topic:
-    """One topic of both; the lead is again the weightiest, earliest article."""
+    """One topic of both, led by the more specific of their leads (the first's on a tie)."""
+    lead = second.lead if _content_words(second.lead) > _content_words(first.lead) else first.lead
     both = dict.fromkeys((*first.articles, *second.articles))
-    articles = tuple(sorted(both, key=_order))
+    articles = (lead, *sorted((a for a in both if a is not lead), key=_order))
     terms = tuple(dict.fromkeys((*first.terms, *second.terms)))[: max(len(first.terms), 8)]
     return Topic(key=topic_key(a.url for a in articles), articles=articles, terms=terms)

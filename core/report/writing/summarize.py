@@ -37,7 +37,7 @@ from core.report.writing.sentences import (
     split_sentences,
 )
 from core.report.writing.themes import is_paper_theme, theme_title
-from core.text import has_cjk
+from core.text import has_cjk, match_key
 
 
 class Summarizer(Protocol):
@@ -96,6 +96,9 @@ _USE_CUES = re.compile(
 
 # A news lead (the first sentence) is written to stand alone; later sentences lean on it.
 _POSITION_BONUS = (0.8, 0.3, 0.15, 0.1, 0.0)
+# Centrality is weight per square root of length, but never of fewer tokens than this: a short
+# line of the story's names alone ("Nvidia Rubin GPU AI chips") is dense in them and says nothing.
+_MIN_NORM_TOKENS = 10
 _PROMO = re.compile(
     r"(?:read|click|learn more|sign up|subscribe|watch|listen|download|follow us|see also)\b|"
     r"(?:点击|點擊|阅读原文|閱讀原文|关注我们|關注我們|关注公众号|關注公眾號)",
@@ -163,14 +166,23 @@ def _candidates(topic: Topic) -> list[_Candidate]:
     weights = _vocabulary(topic)
     out = []
     for index, article in enumerate(topic.articles):
-        sentences = [s for s in split_sentences(article.summary) if not is_fragment(s)]
-        if not sentences:  # a feed with titles only: the headline is the one fact we have
-            sentences = [clean_headline(article.title, article.source)]
+        headline = clean_headline(article.title, article.source)
+        sentences = [s for s in split_sentences(article.summary) if not _is_filler(s, headline)]
+        if not sentences and index == 0:
+            # A feed with titles only: the headline is the one fact we have. Only the lead's may
+            # stand in: another article's, short and vague as titles-only items often are, would
+            # open the summary of a story other outlets tell.
+            sentences = [headline]
         for position, text in enumerate(sentences):
             tokens = content_tokens(text)
             score = _score(text, tokens, weights, index, position)
             out.append(_Candidate(text, index, position, tokens, score))
     return out
+
+
+def _is_filler(sentence: str, headline: str) -> bool:
+    """Too short to say anything, or the article's own headline again (titles-only feeds do that)."""
+    return is_fragment(sentence) or match_key(sentence) == match_key(headline)
 
 
 def _score(
@@ -179,7 +191,7 @@ def _score(
     """Centrality (weight per square root of length), plus the news lead, minus weak openings."""
     if not tokens:
         return 0.0
-    score = sum(weights.get(t, 0.0) for t in tokens) / math.sqrt(len(tokens))
+    score = sum(weights.get(t, 0.0) for t in tokens) / math.sqrt(max(len(tokens), _MIN_NORM_TOKENS))
     score += _POSITION_BONUS[min(position, len(_POSITION_BONUS) - 1)] + (0.3 if article == 0 else 0.0)
     if _PROMO.match(text):
         score -= 2.0
@@ -196,9 +208,14 @@ def _score(
 
 
 def _choose_summary(candidates: list[_Candidate]) -> list[_Candidate]:
-    """1-3 central sentences, preferring a new article for each (facts merged across outlets)."""
-    chosen: list[_Candidate] = []
-    length = 0
+    """1-3 central sentences, preferring a new article for each (facts merged across outlets).
+
+    The lead article (the one that best speaks for the topic, see ``cluster``) gives the opening
+    sentence: another outlet's line, however dense in the story's names, does not open it.
+    """
+    opening = _best_next([c for c in candidates if c.article == 0] or candidates, [], 0)
+    chosen = [opening] if opening else []
+    length = sum(len(c.text) for c in chosen)
     while len(chosen) < 3 and length < SUMMARY_TARGET:
         pick = _best_next(candidates, chosen, length)
         if pick is None:
