@@ -11,14 +11,23 @@ from core.models import SourceConfig
 from core.pipeline import BuildOptions, BuildResult, IngestResult, build, ingest
 from core.report.stages import Observer
 from core.report.window import report_window
+from core.sources.addresses import allow_list
 from core.sources.fetch import make_client
 from core.store.store import Store
 
 
 async def ingest_sources(
-    store: Store, settings: Settings, sources: Sequence[SourceConfig], observer: Observer | None = None
+    store: Store,
+    settings: Settings,
+    sources: Sequence[SourceConfig],
+    observer: Observer | None = None,
+    *,
+    allow_private: Sequence[str] = (),
 ) -> IngestResult:
-    async with make_client(settings.user_agent, settings.fetch_timeout) as client:
+    """Fetch and store ``sources``; feeds reach private addresses only as the setting, and
+    ``allow_private`` (the demo's own loopback server), allow."""
+    allowed = (*allow_list(settings.fetch_allow_private), *allow_private)
+    async with make_client(settings.user_agent, settings.fetch_timeout, allow_private=allowed) as client:
         return await ingest(
             store,
             sources,

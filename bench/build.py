@@ -58,7 +58,7 @@ async def pipeline(size: int, workers: int) -> dict:
         ]
         with Store.open(f"sqlite:///{tmp}/bench.db") as store:
             began = time.perf_counter()
-            async with make_client("AIDaily-bench/1", 60) as client:
+            async with make_client("AIDaily-bench/1", 60, allow_private=("127.0.0.1",)) as client:
                 ingested = await ingest(store, sources, client=client, concurrency=16, parse_workers=workers)
             window = report_window(None, now=now, zone=ZoneInfo("Asia/Taipei"), build_time=now.time())
             built = await build(

@@ -53,7 +53,7 @@ async def run(articles: int, concurrency: int, latency: float) -> list[dict]:
             SourceConfig(path, server.url(path), "en", SourceKind(kind)) for path, (kind, _) in served.items()
         ]
         with Store.open(f"sqlite:///{tmp}/bench.db") as store:
-            async with make_feed_client("AIDaily-bench/1", 60) as client:
+            async with make_feed_client("AIDaily-bench/1", 60, allow_private=("127.0.0.1",)) as client:
                 await ingest(store, sources, client=client, concurrency=16)
             window = report_window(None, now=now, zone=ZoneInfo("Asia/Taipei"), build_time=now.time())
             options = BuildOptions(write_concurrency=concurrency)

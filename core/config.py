@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.models import SourceConfig, SourceKind
+from core.sources.addresses import allow_list
 
 # A URL with a password in its userinfo: scheme://user:PASSWORD@host (up to the last "@", so a
 # password with an unescaped "@" or "/" is hidden whole).
@@ -78,6 +79,11 @@ class Settings(BaseSettings):
     user_agent: str = Field(
         "AIDaily/0.1 (+https://github.com/ai-daily/aidaily; feed reader)",
         description="User-Agent sent to feeds",
+    )
+    fetch_allow_private: str = Field(
+        "",
+        description="Hosts and networks (comma-separated, e.g. feeds.intranet,10.0.0.0/8) that feeds"
+        " and their redirects may reach although loopback, private or link-local; none by default",
     )
 
     # LLM writer (an OpenAI-compatible server)
@@ -216,6 +222,11 @@ class Settings(BaseSettings):
         if self.simulate_start is not None and self.simulate_start.tzinfo is None:
             raise ValueError("AIDAILY_SIMULATE_START needs a UTC offset, e.g. 2026-11-22T08:00:00+00:00")
         return self
+
+    @field_validator("fetch_allow_private")
+    @classmethod
+    def _allow_list(cls, value: str) -> str:
+        return ",".join(allow_list(value))  # a bad entry is named by its ValueError
 
     @field_validator("timezone")
     @classmethod

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fakes.feed_server import FeedServer
+from fakes.feed_server import LOOPBACK, FeedServer
 from fakes.news_days import news_days, sources_toml
 from fakes.slack_server import SlackServer
 from fakes.smtp_server import SmtpServer
@@ -181,6 +181,7 @@ def _environment(serving: Site, feeds: FeedServer) -> dict[str, str]:
     return {
         "AIDAILY_DATABASE_URL": serving.database_url,
         "AIDAILY_SOURCES_FILE": str(serving.workdir / "sources.toml"),
+        "AIDAILY_FETCH_ALLOW_PRIVATE": ",".join(LOOPBACK),  # the fake feeds are on loopback
         # From the start's second, every ``period`` seconds (a divisor of 60) of every minute.
         "AIDAILY_SCHEDULE": f"{serving.start_at.second % serving.period}/{serving.period} * * * * *"
         if serving.period < 60

@@ -60,13 +60,23 @@ def test_the_password_of_every_url_setting_is_masked(monkeypatch):
 
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
-    [("AIDAILY_TIMEZONE", "Mars/Olympus", "TIMEZONE"), ("AIDAILY_WINDOW_HOURS", "zero", "WINDOW_HOURS")],
+    [
+        ("AIDAILY_TIMEZONE", "Mars/Olympus", "TIMEZONE"),
+        ("AIDAILY_WINDOW_HOURS", "zero", "WINDOW_HOURS"),
+        ("AIDAILY_FETCH_ALLOW_PRIVATE", "10.0.0.0/33", "FETCH_ALLOW_PRIVATE: Value error, '10.0.0.0/33'"),
+    ],
 )
 def test_bad_values_give_one_line(monkeypatch, name, value, fragment):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_private_feed_allow_list_is_read_from_a_comma_separated_variable(monkeypatch):
+    assert load_settings().fetch_allow_private == ""  # nothing internal is reachable by default
+    monkeypatch.setenv("AIDAILY_FETCH_ALLOW_PRIVATE", " feeds.Intranet., 10.0.0.0/8 ")
+    assert load_settings().fetch_allow_private == "feeds.intranet,10.0.0.0/8"
 
 
 def test_missing_config_file_is_a_clear_error(monkeypatch, tmp_path):

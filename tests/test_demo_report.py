@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fakes.feed_server import LOOPBACK
 
 from app.demo.server import DemoFeedServer
 from core.models import ALL_SECTIONS, ITEM_SECTION_KEYS
@@ -27,7 +28,7 @@ LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
 
 async def run_demo(store, now: datetime = NOW) -> tuple[IngestResult, BuildResult]:
     with DemoFeedServer(now=now) as server:
-        async with make_client("AIDaily-test/1", 10) as client:
+        async with make_client("AIDaily-test/1", 10, allow_private=LOOPBACK) as client:
             ingested = await ingest(store, server.sources(), client=client)
     window = report_window(
         None, now=now, zone=__import__("zoneinfo").ZoneInfo("Asia/Taipei"), build_time=now.time()

@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from fakes.feed_server import FeedServer
+from fakes.feed_server import LOOPBACK, FeedServer
 
 from core.models import Article, SourceConfig
 from core.pipeline import IngestResult, ingest
@@ -70,7 +70,7 @@ def ingest_feeds(store: Store, server: FeedServer, feeds: dict[str, bytes]) -> I
     ]
 
     async def run() -> IngestResult:
-        async with make_client("AIDaily-test/1", 5) as client:
+        async with make_client("AIDaily-test/1", 5, allow_private=LOOPBACK) as client:
             return await ingest(store, sources, client=client)
 
     return asyncio.run(run())
@@ -123,7 +123,7 @@ def test_clean_feeds_stay_healthy(sqlite_store: Store, server: FeedServer) -> No
     sources.append(SourceConfig("declared-big5", server.url("/declared-big5.xml")))
 
     async def run() -> None:
-        async with make_client("AIDaily-test/1", 5) as client:
+        async with make_client("AIDaily-test/1", 5, allow_private=LOOPBACK) as client:
             await ingest(sqlite_store, sources, client=client)
 
     asyncio.run(run())
@@ -138,6 +138,7 @@ def test_aidaily_sources_shows_the_repaired_feed(tmp_path: Path, server: FeedSer
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")} | {
         "AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'aidaily.db'}",
         "AIDAILY_SOURCES_FILE": str(tmp_path / "sources.toml"),
+        "AIDAILY_FETCH_ALLOW_PRIVATE": ",".join(LOOPBACK),
         "COLUMNS": "250",
         "PYTHONPATH": str(ROOT),
     }

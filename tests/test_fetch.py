@@ -10,11 +10,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpcore
 import pytest
-from fakes.feed_server import FeedServer
+from fakes.feed_server import LOOPBACK, FeedServer
 
 from core.models import FetchResult, SourceConfig, SourceState
 from core.sources import fetch as fetch_module
+from core.sources.addresses import AddressPolicy, GuardedBackend
 from core.sources.fetch import fetch_all, make_client
 from core.sources.parse import parse_result
 
@@ -39,12 +41,13 @@ def fetch(
     states: Mapping[str, SourceState] | None = None,
     *,
     timeout: float = 5.0,
+    allow_private: Sequence[str] = LOOPBACK,
     **options: Any,
 ) -> list[FetchResult]:
     sources = [SourceConfig(f"feed {i}", url) for i, url in enumerate(urls)]
 
     async def run() -> list[FetchResult]:
-        async with make_client(UA, timeout) as client:
+        async with make_client(UA, timeout, allow_private=allow_private) as client:
             return await fetch_all(sources, states or {}, client=client, **options)
 
     return asyncio.run(run())
@@ -260,3 +263,83 @@ def test_fetched_at_is_the_start_of_the_fetch(server: FeedServer) -> None:
     before = datetime.now(UTC)
     result = fetch_one(url)
     assert result.fetched_at - before < timedelta(seconds=0.2) and result.elapsed >= 0.2
+
+
+# --- Internal addresses: refused unless allowed --------------------------------------------
+
+
+def test_a_loopback_feed_is_refused_without_an_allow_list(server: FeedServer) -> None:
+    url = server.route("/feed.xml", RSS)
+    result = fetch_one(url, allow_private=())
+    assert result.error is not None and result.content is None and result.status is None
+    assert result.error.startswith("refused: 127.0.0.1 is a loopback address")
+    assert "AIDAILY_FETCH_ALLOW_PRIVATE" in result.error
+    assert server.requests_to("/feed.xml") == []
+
+
+def test_names_are_resolved_before_the_check(server: FeedServer) -> None:
+    url = server.route("/feed.xml", RSS).replace("127.0.0.1", "localhost")
+    result = fetch_one(url, allow_private=())
+    assert result.error is not None and result.error.startswith("refused: localhost resolves to ")
+    assert server.requests_to("/feed.xml") == []
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "a link-local address"),  # cloud metadata
+        ("http://10.20.30.40/feed.xml", "a private address"),
+        ("http://192.168.1.1/feed.xml", "a private address"),
+        ("http://[::1]:8080/feed.xml", "a loopback address"),
+        ("http://[::ffff:127.0.0.1]/feed.xml", "a loopback address"),
+        ("http://0.0.0.0:8080/feed.xml", "address"),
+        ("http://100.100.100.200/latest/meta-data/", "not a public address"),  # shared (CGNAT) space
+    ],
+)
+def test_internal_addresses_are_refused_before_connecting(url: str, kind: str) -> None:
+    result = fetch_one(url, allow_private=(), timeout=1.0)  # refused at once: nothing to wait for
+    assert result.error is not None and result.error.startswith("refused: ") and kind in result.error
+    assert result.elapsed < 0.5
+
+
+def test_a_redirect_to_loopback_is_refused(server: FeedServer) -> None:
+    internal = server.route("/internal/admin", b"secret")
+    # The feed is reached by a name the allow-list names; its redirect goes to an address it does not.
+    feed = server.route("/feed.xml", status=302, headers={"Location": internal}).replace(
+        "127.0.0.1", "localhost"
+    )
+    result = fetch_one(feed, allow_private=("localhost",))
+    assert result.error is not None and result.content is None
+    assert result.error.startswith("redirect refused: 127.0.0.1 is a loopback address")
+    assert len(server.requests_to("/feed.xml")) == 1 and server.requests_to("/internal/admin") == []
+
+
+def test_an_allowed_network_may_be_reached_through_a_redirect(server: FeedServer) -> None:
+    final = server.route("/new.xml", RSS)
+    old = server.route("/old.xml", status=302, headers={"Location": final}).replace("127.0.0.1", "localhost")
+    result = fetch_one(old, allow_private=("localhost", "127.0.0.0/8"))
+    assert result.ok and result.content == RSS and result.final_url == final
+
+
+@pytest.mark.parametrize("entry", ["10.0.0.0/33", "not a host", "http://example.org", "-bad-.example"])
+def test_bad_allow_list_entries_are_named(entry: str) -> None:
+    with pytest.raises(ValueError, match="neither a host name nor an IP address or network"):
+        make_client(UA, 1.0, allow_private=[entry])
+
+
+def test_the_connection_goes_to_the_checked_address_not_the_name_again() -> None:
+    # A name could resolve to a public address for the check and to an internal one a moment
+    # later; the backend hands httpcore's own only addresses it has checked.
+    class Recording(httpcore.AsyncNetworkBackend):
+        def __init__(self) -> None:
+            self.hosts: list[str] = []
+
+        async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+            self.hosts.append(host)
+            raise httpcore.ConnectError("recorded")
+
+    inner = Recording()
+    backend = GuardedBackend(inner, AddressPolicy.of(["localhost"]))
+    with pytest.raises(httpcore.ConnectError):
+        asyncio.run(backend.connect_tcp("localhost", 9))
+    assert inner.hosts and set(inner.hosts) <= {"127.0.0.1", "::1"}

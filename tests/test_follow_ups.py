@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import pytest
-from fakes.feed_server import FeedServer
+from fakes.feed_server import LOOPBACK, FeedServer
 
 from core.models import SourceConfig, SourceKind
 from core.pipeline import build, ingest
@@ -70,7 +70,7 @@ def run_day(store, server: FeedServer, now: datetime, feeds: dict[str, bytes]):
         )
 
     async def go():
-        async with make_client("AIDaily-test/1", 5) as client:
+        async with make_client("AIDaily-test/1", 5, allow_private=LOOPBACK) as client:
             await ingest(store, sources, client=client)
         window = report_window(
             now.astimezone(TAIPEI).date(), now=now, zone=TAIPEI, build_time=time(6, 40), hours=48

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from factories import article, topic
+from fakes.feed_server import LOOPBACK
 from fakes.openai_server import INVENTED_ENTITY, INVENTED_FIGURE, ChatRequest, FakeOpenAI, Fault
 
 from app.demo.server import DemoFeedServer
@@ -95,7 +96,7 @@ async def demo_build(store: Store, fake: FakeOpenAI) -> BuildResult:
     """Ingest the bundled demo feeds (once per store), then build with the LLM writer."""
     if not store.articles_between(WINDOW.start, WINDOW.end):
         with DemoFeedServer(now=NOW) as feeds:
-            async with make_feed_client("AIDaily-test/1", 10) as client:
+            async with make_feed_client("AIDaily-test/1", 10, allow_private=LOOPBACK) as client:
                 await ingest(store, feeds.sources(), client=client)
     async with client_for(fake) as client:
         llm = writer(client, cache=store)
@@ -171,7 +172,7 @@ def test_with_half_the_calls_failing_the_report_is_complete_and_fallbacks_are_ma
 
 async def _extractive_build(store: Store) -> BuildResult:
     with DemoFeedServer(now=NOW) as feeds:
-        async with make_feed_client("AIDaily-test/1", 10) as client:
+        async with make_feed_client("AIDaily-test/1", 10, allow_private=LOOPBACK) as client:
             await ingest(store, feeds.sources(), client=client)
     return await build(store, WINDOW, summarizer=ExtractiveSummarizer(), now=NOW, options=BuildOptions())
 

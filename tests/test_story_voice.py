@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import pytest
-from fakes.feed_server import FeedServer
+from fakes.feed_server import LOOPBACK, FeedServer
 
 from core.models import Item, Report, SourceConfig
 from core.pipeline import build, ingest
@@ -94,7 +94,7 @@ def build_report(store, server: FeedServer, vague_weight: float) -> Report:
         sources.append(SourceConfig(name, server.route(path, rss([entry], 60 - 5 * n))))
 
     async def run() -> Report:
-        async with make_client("AIDaily-test/1", 5) as client:
+        async with make_client("AIDaily-test/1", 5, allow_private=LOOPBACK) as client:
             await ingest(store, sources, client=client)
         window = report_window(NOW.astimezone(TAIPEI).date(), now=NOW, zone=TAIPEI, build_time=time(6, 40))
         return (await build(store, window, summarizer=ExtractiveSummarizer(), now=NOW)).report

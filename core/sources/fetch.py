@@ -6,19 +6,26 @@ unchanged feed costs one 304), a cap on feeds fetched at once and at most two at
 an overall deadline per feed. Every failure (timeout, refused connection, HTTP error, oversized
 body, non-http URL) becomes ``FetchResult.error``, one human-readable line; ``fetch_all`` never
 raises for a feed. ``Retry-After`` is reported in the error, never slept on: a build does not wait.
+
+Feeds reach only public addresses: every connection, to a feed's URL and to each redirect a feed
+server answers with, goes through ``core.sources.addresses``, which refuses loopback, private and
+link-local addresses unless ``allow_private`` lists them. Proxies from the environment are not
+used: through one, the check could not see where the connection goes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from core.models import FetchResult, SourceConfig, SourceState
+from core.sources.addresses import AddressPolicy, GuardedBackend, Refused
 
 _PER_HOST = 2
 _CONNECT_TIMEOUT = 5.0
@@ -30,14 +37,24 @@ _ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, tex
 _KEPT_HEADERS = ("content-type", "content-language", "etag", "last-modified", "date", "retry-after")
 
 
-def make_client(user_agent: str, timeout: float) -> httpx.AsyncClient:
-    """An HTTP client for feeds: our User-Agent, a short connect timeout, redirects followed."""
+def make_client(user_agent: str, timeout: float, *, allow_private: Iterable[str] = ()) -> httpx.AsyncClient:
+    """An HTTP client for feeds: our User-Agent, a short connect timeout, redirects followed, and
+    only public addresses reached, besides the hosts and networks (CIDR) of ``allow_private``."""
+    transport = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16)
+    )
+    # httpx takes no network backend, the one place every connection is opened (the first request
+    # and each redirect alike), so the guard goes into its connection pool; test_fetch fails if an
+    # httpx release moves it.
+    pool: Any = transport._pool
+    pool._network_backend = GuardedBackend(pool._network_backend, AddressPolicy.of(allow_private))
     return httpx.AsyncClient(
         headers={"User-Agent": user_agent, "Accept": _ACCEPT},
         timeout=httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT)),
         follow_redirects=True,
         max_redirects=5,
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        transport=transport,
+        trust_env=False,  # no proxies from the environment: see the module docstring
     )
 
 
@@ -87,7 +104,7 @@ async def _fetch_one(
         async with asyncio.timeout(deadline):
             return await _get(source, state, client, max_bytes, fetched_at, began)
     except Exception as exc:  # one feed's failure stays its own, as one line
-        error = _describe(exc, client, deadline)
+        error = _describe(exc, client, deadline, source.url)
     # The old validators stay, so the next fetch is still conditional.
     return FetchResult(
         source=source, fetched_at=fetched_at, etag=state.etag, last_modified=state.last_modified,
@@ -173,9 +190,12 @@ def _kept_headers(headers: httpx.Headers) -> dict[str, str]:
     return {name: headers[name] for name in _KEPT_HEADERS if name in headers}
 
 
-def _describe(exc: Exception, client: httpx.AsyncClient, deadline: float) -> str:
+def _describe(exc: Exception, client: httpx.AsyncClient, deadline: float, url: str) -> str:
     if isinstance(exc, _BadURL):
         return str(exc)
+    if isinstance(exc, Refused):
+        what = "redirect refused" if exc.host != _host(url) else "refused"
+        return f"{what}: {exc}; private feeds must be allowed explicitly (AIDAILY_FETCH_ALLOW_PRIVATE)"
     if isinstance(exc, TimeoutError):
         return f"timed out after {deadline:g}s in total"
     if isinstance(exc, _TooLarge):

@@ -24,6 +24,10 @@ As a pytest fixture::
         with FeedServer() as running:
             yield running
 
+The fakes serve on loopback, which feed clients refuse to reach unless told otherwise, so a test
+fetching from one makes its client with ``make_client(..., allow_private=LOOPBACK)`` (or sets
+``AIDAILY_FETCH_ALLOW_PRIVATE`` for a subprocess).
+
 Unknown paths answer 404. ``route`` again with the same path replaces the route (a feed that
 changed). A streamed body is sent with chunked transfer encoding and no Content-Length, so a
 client can only find out its size by reading it; it is never held in memory here either.
@@ -39,6 +43,8 @@ from http.server import BaseHTTPRequestHandler
 from fakes.loopback import LoopbackServer
 
 _CHUNK = 64 * 1024
+#: The allow-list entries a feed client needs to fetch from these fakes (and the demo's server).
+LOOPBACK = ("127.0.0.1",)
 
 
 @dataclass(frozen=True, slots=True)
