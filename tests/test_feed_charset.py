@@ -7,15 +7,13 @@ alone turns it into "ç™žĺşŚ…"), and the feed's health must say it was n
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from cli import aidaily
 from fakes.feed_server import LOOPBACK, FeedServer
 
 from core.models import Article, SourceConfig
@@ -23,7 +21,6 @@ from core.pipeline import IngestResult, ingest
 from core.sources.fetch import make_client
 from core.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 TW_ITEMS = (
     ("台灣團隊發表繁體中文大型語言模型", "研究團隊今日發表新的語言模型，強調對臺灣用語與文化脈絡的理解。"),
     ("晶片大廠擴大人工智慧伺服器產能", "為因應雲端業者需求，公司宣布明年將人工智慧伺服器產能提高一倍。"),
@@ -135,20 +132,14 @@ def test_aidaily_sources_shows_the_repaired_feed(tmp_path: Path, server: FeedSer
     body = rss(CN_ITEMS).encode().replace("推理".encode(), b"\xff" + "推理".encode(), 1)
     url = server.route("/stray.xml", body, headers=UTF8_HEADERS)
     (tmp_path / "sources.toml").write_text(f'[[sources]]\nname = "Stray"\nurl = "{url}"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDAILY_")} | {
+    env = {
         "AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'aidaily.db'}",
         "AIDAILY_SOURCES_FILE": str(tmp_path / "sources.toml"),
         "AIDAILY_FETCH_ALLOW_PRIVATE": ",".join(LOOPBACK),
-        "COLUMNS": "250",
-        "PYTHONPATH": str(ROOT),
     }
 
-    def aidaily(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "app.cli", *args]
-        return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-
-    fetched = aidaily("fetch")
+    fetched = aidaily("fetch", cwd=tmp_path, env=env)
     assert fetched.returncode == 0, fetched.stderr
     assert "repaired Stray: decoding: 1 undecodable byte sequence in utf-8 replaced" in fetched.stderr
-    listed = aidaily("sources")
+    listed = aidaily("sources", cwd=tmp_path, env=env)
     assert "warning: decoding: 1 undecodable byte sequence in utf-8 replaced" in listed.stdout
