@@ -36,6 +36,7 @@ from delivery.dispatch import MemoryLedger, OverlayLedger, deliver_all
 from delivery.dryrun import CallLog
 from delivery.email import DryRunMailer, EmailAdapter, SmtpMailer
 from delivery.email_render import EmailRenderer
+from delivery.holding import LedgerPolicy
 from delivery.slack import DryRunApi, SlackAdapter, WebApi, make_client
 from delivery.telegram import TelegramAdapter
 
@@ -83,6 +84,11 @@ def check_email_secrets(settings: Settings, channels: Iterable[Channel], *, dry_
     signing_key(settings)
     if settings.public_url is None:
         raise ConfigError("sending email needs AIDAILY_PUBLIC_URL (the unsubscribe links point there)")
+
+
+def ledger_policy(settings: Settings) -> LedgerPolicy:
+    """How long a delivery's claims last and how long it retries a failing ledger."""
+    return LedgerPolicy(lease=settings.delivery_lease, retry=settings.ledger_retry)
 
 
 def archive_url(settings: Settings) -> Callable[[date], str] | None:
@@ -224,16 +230,19 @@ class ChannelRun:
     calls_file: Path | None = None
     error: str | None = None  # the channel could not be served at all (its adapter failed to open)
     totals: Totals = field(default_factory=Totals)
+    stopped: str | None = None  # why the run stopped early (the SMTP server refused the message)
 
     SHOWN: ClassVar[int] = 50
     SHOWN_FAILURES: ClassVar[int] = 200
 
     @property
     def failed(self) -> bool:
-        return self.error is not None or self.totals.incomplete > 0
+        return self.error is not None or self.stopped is not None or self.totals.incomplete > 0
 
     def add(self, result: DeliveryResult) -> None:
         self.totals.add(result)
+        if result.halt and self.stopped is None:
+            self.stopped = result.error
         shown = len(self.results)
         if shown < self.SHOWN or (not result.complete and shown < self.SHOWN + self.SHOWN_FAILURES):
             self.results.append(result)
@@ -296,7 +305,8 @@ async def _run(
             calls = stack.enter_context(CallLog(path)) if path else None
             async with CHANNELS[channel].open(settings, calls) as adapter:
                 run = ChannelRun(channel, [], dry_run_reason, path)
-                await deliver_all(adapter, report, subscriptions, ledger, on_result=run.add)
+                policy = ledger_policy(settings)
+                await deliver_all(adapter, report, subscriptions, ledger, on_result=run.add, policy=policy)
     except Exception as exc:  # one channel failing to start must not stop the others
         log.debug("delivery to %s could not start", channel.value, exc_info=True)
         return ChannelRun(channel, [], dry_run_reason, path, error=f"{type(exc).__name__}: {exc}")

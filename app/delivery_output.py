@@ -52,6 +52,8 @@ def runs_report(runs: list[ChannelRun]) -> list[RenderableType]:
             more = f", {failing:,} of them incomplete" if failing else ""
             table.caption = f"and {hidden:,} more subscriptions{more}"
         shown.append(_totals_line(run))
+        if run.stopped:
+            shown.append(_stopped_line(run))
         shown.append(table)
     return shown
 
@@ -61,6 +63,14 @@ def _totals_line(run: ChannelRun) -> str:
     line = f"{run.channel.value}: {t.subscriptions:,} subscriptions, {t.sent:,} messages sent now"
     line += f", {t.already_sent:,} sent before"
     return line + (f", [red]{t.incomplete:,} incomplete[/]" if t.incomplete else "")
+
+
+def _stopped_line(run: ChannelRun) -> str:
+    reason = escape(run.stopped or "")
+    return (
+        f"[red]{run.channel.value}: stopped[/]: {reason}; the subscriptions after it were not tried"
+        " (nobody was marked bounced): fix this, then deliver again"
+    )
 
 
 def _outcome(result: DeliveryResult) -> str:

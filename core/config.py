@@ -134,6 +134,22 @@ class Settings(BaseSettings):
     )
     dkim_selector: str = Field("aidaily", description="DKIM selector (the DNS name <selector>._domainkey)")
 
+    # Delivery, however it runs (`aidaily deliver`, `aidaily serve`, `aidaily worker`)
+    delivery_lease: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        description="Seconds a delivery run's claim on a subscription lasts unrenewed;"
+        " another run waits for it, and takes it over only after that (its holder died)",
+    )
+    ledger_retry: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="Seconds one subscription retries, with backoff, a delivery ledger it cannot"
+        " read or write before it is reported failed",
+    )
+
     # Delivery workers (`aidaily worker`, `aidaily deliver --queue`): PostgreSQL only
     queue_email_batch: int = Field(200, ge=1, le=5000, description="Email subscriptions per delivery job")
     queue_chat_batch: int = Field(

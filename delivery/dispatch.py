@@ -3,25 +3,34 @@
 ``deliver(adapter, report, subscription, ledger)`` serves one subscription:
 
 1. ``adapter.plan(report, subscription)`` lists every message that should exist, parents first;
-2. messages the ledger holds as ``sent`` are skipped, and their platform ids kept, so a reply
+2. the subscription's day is claimed for this run (``delivery.holding.held``): while another
+   live run holds it, this one waits, so two runs of one day never serve one subscription at
+   once; a dead holder's claim is taken over once its lease has run out;
+3. messages the ledger holds as ``sent`` are skipped, and their platform ids kept, so a reply
    planned under an already-sent parent still lands in the right thread;
-3. each other message is marked ``sending`` in the ledger (committed), sent with its parent's
+4. each other message is marked ``sending`` in the ledger (committed), sent with its parent's
    platform id, and its own platform id is recorded (committed) the moment the send returns;
-4. the first failure is recorded and ends this subscription's run: a later message must not
+5. the first failure is recorded and ends this subscription's run: a later message must not
    overtake it, and a parent that failed has nowhere for its replies to go. A permanent
    failure (channel gone, bot removed) says so in the result; the next run tries again anyway,
    because a bot can be invited back.
 
 ``deliver_all`` serves many subscriptions at once (a few at a time); one that fails, even with
-an unexpected exception, becomes a failed ``DeliveryResult`` and the others go on.
+an unexpected exception, becomes a failed ``DeliveryResult`` and the others go on. A failure
+that is not the subscription's own (``halt``: the SMTP server refused the message itself) stops
+the run: no further subscription is started. A ledger that cannot be read or written is
+retried with backoff (``LedgerPolicy.retry``); a subscription it still fails is reported as
+failed, never as delivered.
 
 **Crash safety.** Neither Slack nor Telegram takes an idempotency key, so there is one window
 in which a message can exist without the ledger knowing: after the platform accepted it and
 before the ``sent`` row is committed (the response's trip back and one small local write,
 milliseconds). A crash there leaves the row ``sending``; the next run cannot tell whether it
 arrived, sends it again (a duplicate is better than a hole in the thread) and logs a warning;
-``aidaily deliveries`` shows such a message with attempts > 1. Everything before the send is
-only planning; everything after the commit is known.
+``aidaily deliveries`` shows such a message with attempts > 1. Recording a message the platform
+accepted is therefore retried for as long as the claim's lease, not just ``policy.retry``: a
+database away for a few seconds must not turn into that duplicate. Everything before the send
+is only planning; everything after the commit is known.
 
 ``MemoryLedger`` keeps a ledger in memory (tests); ``OverlayLedger`` reads a real ledger but
 writes nowhere else, which is what a dry run needs: it shows exactly the calls a real run would
@@ -31,44 +40,65 @@ make now, without making the real run skip them.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import TypeVar
 
 from core.models import DeliveryRecord, DeliveryStatus, Report, Subscription
-from delivery.base import Adapter, DeliveryError, DeliveryResult, Ledger, OutgoingMessage
+from delivery.base import Adapter, DeliveryError, DeliveryResult, DeliveryStopped, Ledger, OutgoingMessage
+from delivery.holding import LedgerFailure, LedgerPolicy, held, use
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+DEFAULT_POLICY = LedgerPolicy()
 
 
 async def deliver(
-    adapter: Adapter, report: Report, subscription: Subscription, ledger: Ledger
+    adapter: Adapter,
+    report: Report,
+    subscription: Subscription,
+    ledger: Ledger,
+    policy: LedgerPolicy = DEFAULT_POLICY,
 ) -> DeliveryResult:
-    """Send what is missing of ``report`` to ``subscription``; see the module docstring."""
+    """Send what is missing of ``report`` to ``subscription``; see the module docstring.
+    ``LedgerFailure`` if the ledger failed (``deliver_all`` retries it)."""
     plan = adapter.plan(report, subscription)
     _check_order(plan)
-    known = await _answer(ledger.entries(report.date, subscription))
+    tally = _Tally(subscription, planned=len(plan))
+    try:
+        async with held(ledger, report.date, subscription, policy):
+            error = await _walk(adapter, report.date, subscription, plan, ledger, tally, policy)
+    except LedgerFailure as exc:
+        raise LedgerFailure(exc.cause, planned=tally.planned, sent=tally.sent) from exc.cause
+    return tally.done(error)
+
+
+async def _walk(
+    adapter: Adapter,
+    day: date,
+    subscription: Subscription,
+    plan: Sequence[OutgoingMessage],
+    ledger: Ledger,
+    tally: _Tally,
+    policy: LedgerPolicy,
+) -> DeliveryError | None:
+    known = await use(lambda: ledger.entries(day, subscription))
     ids = {
         key: e.platform_id for key, e in known.items() if e.status == DeliveryStatus.SENT and e.platform_id
     }
-    result = _Tally(subscription, planned=len(plan))
     for message in plan:
         if message.key in ids:
-            result.already_sent += 1
+            tally.already_sent += 1
             continue
         if (entry := known.get(message.key)) and entry.status == DeliveryStatus.SENDING:
             log.warning(
                 "%s %s was in flight when a run stopped; sending it again", subscription.target, message.key
             )
-        error = await _send_one(adapter, report.date, subscription, message, ids, ledger)
+        error = await _send_one(adapter, day, subscription, message, ids, ledger, policy)
         if error is not None:
-            return result.done(error)
-        result.sent += 1
-    return result.done()
+            return error
+        tally.sent += 1
+    return None
 
 
 async def _send_one(
@@ -78,25 +108,48 @@ async def _send_one(
     message: OutgoingMessage,
     ids: dict[str, str],
     ledger: Ledger,
+    policy: LedgerPolicy,
 ) -> DeliveryError | None:
     parent_id = ids[message.parent] if message.parent else None
-    await _answer(
-        ledger.begin(day, subscription, message.key, section=message.section, parent=message.parent)
+    await use(
+        lambda: ledger.begin(day, subscription, message.key, section=message.section, parent=message.parent)
     )
     try:
         platform_id = await adapter.send(message, subscription, parent_id)
     except DeliveryError as exc:
-        await _answer(ledger.failed(day, subscription, message.key, str(exc), permanent=exc.permanent))
-        return exc
+        failure = exc  # the lambda runs now, but ``exc`` is unbound after the handler
+        await use(
+            lambda: ledger.failed(day, subscription, message.key, str(failure), permanent=failure.permanent)
+        )
+        return failure
     except Exception as exc:  # a bug or an unmapped client error: recorded, never lost
         error = f"{type(exc).__name__}: {exc}"
-        await _answer(ledger.failed(day, subscription, message.key, error, permanent=False))
-        return DeliveryError(f"{type(exc).__name__}: {exc}")
-    # Recorded before anything else happens; a ledger that commits in a thread (ThreadedLedger)
-    # finishes the commit even if this task is cancelled while it waits.
-    await _answer(ledger.sent(day, subscription, message.key, platform_id))
+        await use(lambda: ledger.failed(day, subscription, message.key, error, permanent=False))
+        return DeliveryError(error)
+    await _record_sent(ledger, day, subscription, message.key, platform_id, policy)
     ids[message.key] = platform_id
     return None
+
+
+async def _record_sent(
+    ledger: Ledger, day: date, subscription: Subscription, key: str, platform_id: str, policy: LedgerPolicy
+) -> None:
+    """Record a message the platform accepted, before anything else happens. Given up, its row
+    stays ``sending`` and the next run sends it again; so it is retried for the lease (within
+    it no other run resends it), not only for ``policy.retry``. A ledger that commits in a
+    thread (ThreadedLedger) finishes the commit even if this task is cancelled while it waits."""
+    backoff = policy.backoff(max(policy.lease, policy.retry))
+    while True:
+        try:
+            await use(lambda: ledger.sent(day, subscription, key, platform_id))
+            return
+        except LedgerFailure as exc:
+            if not await backoff.wait():
+                log.error(
+                    "%s %s was sent as %s but not recorded: %s", subscription.target, key, platform_id, exc
+                )
+                raise
+            log.warning("%s %s sent; recording it failed, retrying: %s", subscription.target, key, exc)
 
 
 async def deliver_all(
@@ -107,43 +160,68 @@ async def deliver_all(
     *,
     concurrency: int = 4,
     on_result: Callable[[DeliveryResult], None] | None = None,
+    policy: LedgerPolicy = DEFAULT_POLICY,
 ) -> list[DeliveryResult]:
     """``deliver`` to each subscription, ``concurrency`` at a time; results in the same order.
 
     ``subscriptions`` is consumed lazily by ``concurrency`` workers, so a paged iterator over a
     long list is never held in memory whole, and only ``concurrency`` deliveries exist at once.
     With ``on_result``, each result is handed to it as it comes and none is kept (the list
-    returned is empty): memory then stays flat however long the list.
+    returned is empty): memory then stays flat however long the list. After a result with
+    ``halt``, no further subscription is started (those in flight finish).
     """
     pending = enumerate(subscriptions)
     results: dict[int, DeliveryResult] = {}
+    halted: list[DeliveryResult] = []
+    broken: list[Exception] = []  # the subscriptions could not be read (a page of the store)
 
     async def worker() -> None:
-        for index, subscription in pending:  # shared: each subscription goes to one worker
-            result = await _deliver_one(adapter, report, subscription, ledger)
+        while not halted and not broken and (taken := _next(pending, broken)) is not None:
+            index, subscription = taken  # shared: each subscription goes to one worker
+            result = await _deliver_one(adapter, report, subscription, ledger, policy)
+            if result.halt:
+                halted.append(result)
             if on_result is None:
                 results[index] = result
             else:
                 on_result(result)
 
     await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
-    return [results[i] for i in range(len(results))]
+    if broken:  # after the others finished what they had begun
+        raise broken[0]
+    return [results[i] for i in sorted(results)]
+
+
+def _next(
+    pending: Iterator[tuple[int, Subscription]], broken: list[Exception]
+) -> tuple[int, Subscription] | None:
+    try:
+        return next(pending)
+    except StopIteration:
+        return None
+    except Exception as exc:
+        broken.append(exc)
+        return None
 
 
 async def _deliver_one(
-    adapter: Adapter, report: Report, subscription: Subscription, ledger: Ledger
+    adapter: Adapter, report: Report, subscription: Subscription, ledger: Ledger, policy: LedgerPolicy
 ) -> DeliveryResult:
-    try:
-        return await deliver(adapter, report, subscription, ledger)
-    except Exception as exc:  # planning or the ledger failed: this subscription only
-        # In the result, for the caller to show; the traceback only when debugging.
-        log.debug("delivery to %s failed", subscription.target, exc_info=True)
-        return DeliveryResult(subscription, planned=0, error=f"{type(exc).__name__}: {exc}")
-
-
-async def _answer(value: T | Awaitable[T]) -> T:
-    """A ledger call's answer: given now (a sync ledger) or awaited (``ThreadedLedger``)."""
-    return await value if inspect.isawaitable(value) else value  # type: ignore[return-value]
+    """``deliver``, retried with backoff while the ledger fails; any failure as a result."""
+    backoff, sent = policy.backoff(), 0
+    while True:
+        try:
+            return await deliver(adapter, report, subscription, ledger, policy)
+        except LedgerFailure as exc:
+            sent += exc.sent
+            if not await backoff.wait():
+                error = f"the delivery ledger failed: {exc}"
+                return DeliveryResult(subscription, planned=exc.planned, sent=sent, failed=1, error=error)
+            log.info("%s: the ledger failed (%s); trying again", subscription.target, exc)
+        except (DeliveryStopped, Exception) as exc:  # planning failed, or the run is stopping
+            # In the result, for the caller to show; the traceback only when debugging.
+            log.debug("delivery to %s failed", subscription.target, exc_info=True)
+            return DeliveryResult(subscription, planned=0, failed=1, error=f"{type(exc).__name__}: {exc}")
 
 
 def _check_order(plan: Sequence[OutgoingMessage]) -> None:
@@ -173,14 +251,22 @@ class _Tally:
             error=str(error) if error else None,
             errors=(str(error),) if error else (),
             permanent=bool(error and error.permanent),
+            halt=bool(error and error.halt),
         )
 
 
 class MemoryLedger:
-    """A ``Ledger`` in a dict, keyed by (day, subscription target)."""
+    """A ``Ledger`` in a dict, keyed by (day, subscription target). It lives in one process,
+    where ``deliver_all`` serves each subscription once: its claims always succeed."""
 
     def __init__(self) -> None:
         self.records: dict[tuple[date, str], dict[str, DeliveryRecord]] = {}
+
+    def claim(self, day: date, subscription: Subscription, *, lease: float) -> bool:
+        return True
+
+    def release(self, day: date, subscription: Subscription) -> None:
+        pass
 
     def entries(self, day: date, subscription: Subscription) -> Mapping[str, DeliveryRecord]:
         return dict(self.records.get((day, subscription.target), {}))
@@ -218,6 +304,12 @@ class ThreadedLedger:
     def __init__(self, base: Ledger) -> None:
         self.base = base
 
+    def claim(self, day: date, subscription: Subscription, *, lease: float) -> Awaitable[bool]:
+        return asyncio.to_thread(self.base.claim, day, subscription, lease=lease)
+
+    def release(self, day: date, subscription: Subscription) -> Awaitable[None]:
+        return asyncio.to_thread(self.base.release, day, subscription)
+
     def entries(self, day: date, subscription: Subscription) -> Awaitable[Mapping[str, DeliveryRecord]]:
         return asyncio.to_thread(self.base.entries, day, subscription)
 
@@ -236,7 +328,8 @@ class ThreadedLedger:
 
 
 class OverlayLedger(MemoryLedger):
-    """Reads ``base`` (only what it holds as sent) and keeps its own writes in memory."""
+    """Reads ``base`` (only what it holds as sent) and keeps its own writes, and its claims, in
+    memory: a dry run neither waits for a real run nor makes one wait."""
 
     def __init__(self, base: Ledger) -> None:
         super().__init__()

@@ -35,10 +35,13 @@ subscriptions receive mail; the adapter refuses any other status as a last guard
 
 Failures
 --------
-``core.platforms.smtp`` retries 4xx answers and lost connections with backoff; a 5xx to the recipient
-or the message is a bounce: ``DeliveryError(permanent=True)`` and ``on_bounce`` (the composition
-root marks the subscription ``bounced``, so it gets no further mail). The ledger makes a resumed
-run send only what is missing.
+``core.platforms.smtp`` retries 4xx answers and lost connections with backoff. A 5xx about the
+recipient (``550 5.1.1`` to RCPT) is a bounce: ``DeliveryError(permanent=True)`` and
+``on_bounce`` (the composition root marks the subscription ``bounced``, so it gets no further
+mail). A 5xx about the message (``554`` after DATA, a ``5.7.x`` policy or spam refusal) or
+about our sender or login is nobody's bounce: it would refuse every recipient alike, so the
+run stops there (``DeliveryError(halt=True)``) and reports it, and no address is marked. The
+ledger makes a resumed run send only what is missing.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ from urllib.parse import quote
 from core.links import Links
 from core.models import Report, Subscription, SubscriptionStatus
 from core.platforms.dkim import DkimSigner
-from core.platforms.smtp import SmtpBounce, SmtpError, SmtpSender
+from core.platforms.smtp import SmtpBounce, SmtpError, SmtpRefused, SmtpRejected, SmtpSender
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dryrun import CallLog
 from delivery.email_render import CompiledEmail, EmailRenderer
@@ -126,6 +129,12 @@ class EmailAdapter:
             if self.on_bounce is not None:
                 self.on_bounce(subscription, str(exc))
             raise DeliveryError(f"bounced: {exc}", permanent=True) from None
+        except SmtpRejected as exc:  # the message, not the mailbox: the same for everyone
+            raise DeliveryError(
+                f"the SMTP server refused the message: {exc}", permanent=True, halt=True
+            ) from None
+        except SmtpRefused as exc:  # our sender or login: no other recipient would fare better
+            raise DeliveryError(f"the SMTP server refused us: {exc}", halt=True) from None
         except SmtpError as exc:
             raise DeliveryError(str(exc)) from None
         return envelope.headers["Message-ID"]

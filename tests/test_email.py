@@ -24,6 +24,7 @@ from fakes.reports import DAY, synthetic_report
 from fakes.smtp_server import Received, SmtpServer
 
 from app.channels import deliver_channels
+from app.delivery_output import runs_report
 from core.config import Settings
 from core.links import BadToken, Links, make_token, verify_token
 from core.models import Channel, Item, Report, Section, SourceLink, Subscription, SubscriptionStatus
@@ -173,6 +174,73 @@ def test_without_an_smtp_host_the_email_is_written_to_out(report, tmp_path):
 
 
 # --- SMTP faults --------------------------------------------------------------------------------
+
+
+def test_a_554_at_data_stops_the_run_reports_it_and_bounces_nobody(server, report, tmp_path):
+    settings = settings_for(server, tmp_path)
+    server.reject_data(554, "5.7.1 Message rejected as spam")
+    with Store.open(settings.database_url) as store:
+        everyone = [store.add_subscription(email(f"r{n}@example.org"))[0] for n in range(20)]
+        [stopped] = asyncio.run(deliver_channels(store, report, settings, [Channel.EMAIL]))
+        statuses = {store.get_subscription(s.id).status for s in everyone}
+        shown = "\n".join(str(line) for line in runs_report([stopped]) if isinstance(line, str))
+        server.heal()
+        [resumed] = asyncio.run(deliver_channels(store, report, settings, [Channel.EMAIL]))
+
+    assert statuses == {SubscriptionStatus.CONFIRMED}  # a refused message is nobody's dead mailbox
+    assert stopped.failed and "554 5.7.1 Message rejected as spam" in (stopped.stopped or "")
+    assert "email: stopped" in shown and "not tried" in shown
+    tried = len(server.rejected)
+    assert 1 <= tried <= 4 < 20  # the run stopped: only the sends already in flight were refused
+    assert stopped.totals.subscriptions == tried and stopped.totals.incomplete == tried
+    assert not resumed.failed and resumed.totals.sent == 20
+    assert sorted(a for m in server.messages for a in m.rcpt_tos) == sorted(s.address for s in everyone)
+
+
+def test_a_rcpt_550_5_1_1_bounces_just_that_address_and_the_run_goes_on(server, report, tmp_path):
+    settings = settings_for(server, tmp_path)
+    server.refuse("r7@example.org", 550, times=None, text="5.1.1 <r7@example.org>: user unknown")
+    with Store.open(settings.database_url) as store:
+        everyone = [store.add_subscription(email(f"r{n}@example.org"))[0] for n in range(20)]
+        [run_] = asyncio.run(deliver_channels(store, report, settings, [Channel.EMAIL]))
+        statuses = {s.address: store.get_subscription(s.id).status for s in everyone}
+
+    assert run_.stopped is None and run_.totals.incomplete == 1 and run_.totals.sent == 19
+    assert [a for a, status in statuses.items() if status != SubscriptionStatus.CONFIRMED] == [
+        "r7@example.org"
+    ]
+    assert statuses["r7@example.org"] == SubscriptionStatus.BOUNCED
+    assert len(server.messages) == 19 and not server.to("r7@example.org")
+
+
+@pytest.mark.parametrize(
+    ("fault", "bounced"),
+    [
+        (("rcpt", 550, "5.7.1 Relaying denied"), False),  # the relay says no to everyone
+        (("rcpt", 553, "5.1.8 Sender address rejected"), False),  # our sender, not the mailbox
+        (("data", 550, "Message content rejected"), False),  # after DATA, no address code
+        (("data", 552, "5.3.4 Message too big for system"), False),
+        (("data", 550, "5.1.1 Mailbox unknown"), True),  # recipient checked only at DATA
+        (("rcpt", 550, "Requested action not taken: mailbox unavailable"), True),
+    ],
+)
+def test_only_replies_about_the_mailbox_bounce_it(server, report, tmp_path, fault, bounced):
+    stage, code, text = fault
+    settings = settings_for(server, tmp_path)
+    if stage == "rcpt":
+        server.refuse("r0@example.org", code, times=None, text=text)
+    else:
+        server.reject_data(code, text)
+    with Store.open(settings.database_url) as store:
+        first, _ = store.add_subscription(email("r0@example.org"))
+        store.add_subscription(email("r1@example.org"))
+        [run_] = asyncio.run(deliver_channels(store, report, settings, [Channel.EMAIL]))
+        status = store.get_subscription(first.id).status
+
+    assert (status == SubscriptionStatus.BOUNCED) is bounced
+    assert (run_.stopped is None) is bounced  # a refusal of the message stops the run
+    [result] = [r for r in run_.results if r.subscription.address == "r0@example.org"]
+    assert f"{code} {text}" in (result.error or "") and result.permanent
 
 
 def subs(n: int) -> list[Subscription]:

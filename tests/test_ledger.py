@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, date, datetime
 
 import pytest
 
 from core.models import Channel, DeliveryStatus, Insight, Reading, Report, Subscription
+from core.store.claims import ClaimLost
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dispatch import MemoryLedger, OverlayLedger, ThreadedLedger, deliver, deliver_all
+from delivery.holding import LedgerPolicy
 
 DAY = date(2026, 11, 22)
 
@@ -223,3 +226,100 @@ def test_a_threaded_ledger_commits_off_the_loop_with_the_same_outcome(store, sub
     assert len(adapter.sent) == 6  # the second run read the ledger through the thread and sent nothing
     entries = store.ledger.entries(DAY, subs[0])
     assert {e.status for e in entries.values()} == {DeliveryStatus.SENT} and len(entries) == 6
+
+
+# --- one live run per subscription and day (claims) ----------------------------------------------
+
+
+def test_a_claim_is_held_by_one_run_until_released_or_expired(store, subs):
+    first, second, sub = store.ledger, store.ledger, subs[0]  # two runs: two holders
+    assert first.claim(DAY, sub, lease=30) and first.claim(DAY, sub, lease=30)  # taken, renewed
+    assert not second.claim(DAY, sub, lease=30)
+    assert second.claim(date(2026, 11, 23), sub, lease=30) and second.claim(DAY, subs[1], lease=30)
+    first.release(DAY, sub)
+    assert second.claim(DAY, sub, lease=0.2)
+    time.sleep(0.3)  # the holder stopped renewing (it died): its claim may be taken over
+    assert first.claim(DAY, sub, lease=30)
+    with pytest.raises(ClaimLost, match="taken over"):  # the old holder may begin nothing more
+        second.begin(DAY, sub, "header", section=None, parent=None)
+    first.begin(DAY, sub, "header", section=None, parent=None)
+    assert store.ledger.entries(DAY, sub)["header"].attempts == 1
+
+
+def test_two_runs_at_once_send_every_message_once(store, subs):
+    adapter = FakeAdapter()
+
+    async def two_runs():
+        # Two runs of one day, each its own ledger (holder), as two processes would be.
+        return await asyncio.gather(*(deliver_all(adapter, _report(), subs, store.ledger) for _ in range(2)))
+
+    first, second = _run(two_runs())
+    assert len(adapter.sent) == 6 * len(subs) and len(set(adapter.sent)) == 6 * len(subs)
+    assert all(r.complete for r in first + second)
+    assert sum(r.sent for r in first + second) == 6 * len(subs)
+    assert {r.attempts for r in store.delivery_records(DAY)} == {1}
+
+
+def test_a_run_waits_for_a_live_holder_and_takes_over_from_a_dead_one(store, subs):
+    adapter, sub = FakeAdapter(), subs[0]
+    dead = store.ledger
+    assert dead.claim(DAY, sub, lease=0.5)  # a run that died holding the claim
+    dead.begin(DAY, sub, "header", section=None, parent=None)  # ... with the header in flight
+    started = time.monotonic()
+    result = _run(deliver(adapter, _report(), sub, store.ledger, LedgerPolicy(lease=0.5)))
+    assert result.complete and result.sent == 6
+    assert time.monotonic() - started >= 0.4  # it waited for the lease to run out first
+
+
+# --- a ledger that fails -----------------------------------------------------------------------------
+
+
+class FlakyLedger(MemoryLedger):
+    """A memory ledger whose calls named in ``failing`` raise, each the given number of times."""
+
+    def __init__(self, **failing: int) -> None:
+        super().__init__()
+        self.failing = failing
+
+    def _maybe_fail(self, call: str) -> None:
+        if self.failing.get(call, 0) > 0:
+            self.failing[call] -= 1
+            raise ConnectionError(f"{call}: the database is away")
+
+    def entries(self, day, subscription):
+        self._maybe_fail("entries")
+        return super().entries(day, subscription)
+
+    def begin(self, day, subscription, key, *, section, parent):
+        self._maybe_fail("begin")
+        super().begin(day, subscription, key, section=section, parent=parent)
+
+    def sent(self, day, subscription, key, platform_id):
+        self._maybe_fail("sent")
+        super().sent(day, subscription, key, platform_id)
+
+
+FAST = LedgerPolicy(lease=2, retry=0.3, first_backoff=0.05, max_backoff=0.1)
+
+
+def test_a_ledger_that_cannot_be_read_is_a_failure_never_complete():
+    ledger, sub = FlakyLedger(entries=1000), Subscription(Channel.SLACK, "C0000000", id=1)
+    [result] = _run(deliver_all(FakeAdapter(), _report(), [sub], ledger, policy=FAST))
+    assert not result.complete and result.failed == 1
+    assert "ledger failed" in result.error and "the database is away" in result.error
+
+
+def test_a_ledger_that_comes_back_is_retried_and_the_delivery_completes():
+    ledger, adapter = FlakyLedger(entries=2, begin=2), FakeAdapter()
+    [result] = _run(
+        deliver_all(adapter, _report(), [Subscription(Channel.SLACK, "C0", id=1)], ledger, policy=FAST)
+    )
+    assert result.complete and len(adapter.sent) == 6
+
+
+def test_a_sent_message_whose_record_fails_is_recorded_later_not_sent_again():
+    ledger, adapter = FlakyLedger(sent=3), FakeAdapter()  # longer than `retry`, within the lease
+    sub = Subscription(Channel.SLACK, "C0", id=1)
+    [result] = _run(deliver_all(adapter, _report(), [sub], ledger, policy=FAST))
+    [again] = _run(deliver_all(adapter, _report(), [sub], ledger, policy=FAST))
+    assert result.complete and again.already_sent == 6 and len(adapter.sent) == 6

@@ -53,7 +53,7 @@ from core.models import (
 )
 from core.pipeline import BuildResult, IngestResult
 from core.store import Store
-from delivery.base import Ledger
+from delivery.base import DeliveryStopped, Ledger
 
 log = logging.getLogger(__name__)
 JOB = "daily"
@@ -72,8 +72,8 @@ async def deliver_in_process(
     return await deliver_channels(store, report, settings, list(CHANNELS), ledger=ledger)
 
 
-class ShuttingDown(Exception):
-    """Raised instead of beginning a message once the service is stopping."""
+class ShuttingDown(DeliveryStopped):
+    """Raised instead of beginning a message (or waiting for a claim) once the service is stopping."""
 
 
 class StoppingLedger:
@@ -88,6 +88,21 @@ class StoppingLedger:
     def __init__(self, base: Ledger, stopping: asyncio.Event) -> None:
         self._base = base
         self._stopping = stopping
+        self._held: set[tuple[date, str]] = set()
+
+    def claim(self, day: date, subscription: Subscription, *, lease: float) -> bool:
+        # A new claim is refused (that also ends a wait for another run's); a held one is
+        # renewed, so the message in flight keeps its subscription until it is recorded.
+        if self._stopping.is_set() and (day, subscription.target) not in self._held:
+            raise ShuttingDown(f"{subscription.target} not started: the service is stopping")
+        claimed = self._base.claim(day, subscription, lease=lease)
+        if claimed:
+            self._held.add((day, subscription.target))
+        return claimed
+
+    def release(self, day: date, subscription: Subscription) -> None:
+        self._held.discard((day, subscription.target))
+        self._base.release(day, subscription)
 
     def entries(self, day: date, subscription: Subscription) -> Mapping[str, DeliveryRecord]:
         return self._base.entries(day, subscription)
@@ -320,8 +335,8 @@ def _record_delivery(
     for run in channels:
         name = run.channel.value
         counts.setdefault(name, ChannelCounts())
-        if run.error:
-            failures.append(f"{name}: {run.error}")
+        if run.error or run.stopped:
+            failures.append(f"{name}: {run.error}" if run.error else f"{name}: stopped: {run.stopped}")
             retryable += 1
         for result in (r for r in run.results if r.error or not r.complete):
             failures.append(f"{result.subscription.target}: {result.error}")

@@ -46,7 +46,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
-from app.channels import CHANNELS, ChannelRun, missing_token
+from app.channels import CHANNELS, ChannelRun, ledger_policy, missing_token
 from core.config import Settings
 from core.logs import event
 from core.models import Channel, Report, Subscription, SubscriptionStatus
@@ -205,7 +205,10 @@ async def deliver_batch(
     concurrency = _concurrency(resources.settings, Channel(channel), len(subscriptions))
     # Commits in threads: a PostgreSQL commit waits for the disk, and must not stop the loop.
     ledger = ThreadedLedger(resources.store.ledger)
-    results = await deliver_all(adapter, report, subscriptions, ledger, concurrency=concurrency)
+    policy = ledger_policy(resources.settings)
+    results = await deliver_all(
+        adapter, report, subscriptions, ledger, concurrency=concurrency, policy=policy
+    )
     return batch_outcome(results)
 
 
@@ -230,6 +233,9 @@ def batch_outcome(results: list[DeliveryResult]) -> dict[str, Any]:
         "already_sent": sum(r.already_sent for r in results),
         "failed_permanently": sum(1 for r in results if not r.complete and r.permanent),
     }
+    halted = next((r for r in results if r.halt), None)
+    if halted is not None:  # the rest of the batch was never tried: not done, whatever else
+        raise BatchIncomplete(f"stopped at {halted.subscription.target}: {halted.error}; {counts}")
     transient = [r for r in results if not r.complete and not r.permanent]
     if transient:
         first = transient[0]

@@ -12,8 +12,14 @@ Answers are classified once, here:
 - 4xx (including 421 "closing the channel") and a lost or refused connection are transient:
   the message is retried after a backoff (``attempts`` in all), on a fresh connection when the
   old one is gone; after the last attempt it raises ``SmtpTransient``;
-- 5xx to the recipient (RCPT) or to the message (DATA) raises ``SmtpBounce``: the address will
-  not take mail, and the caller stops mailing it;
+- a 5xx about the recipient raises ``SmtpBounce``: the address will not take mail, and the
+  caller stops mailing it. That is a 5xx to RCPT (``550 5.1.1`` no such user), or a 5xx after
+  DATA whose enhanced status code (RFC 3463) names the address or mailbox (X.1.x, X.2.x);
+- a 5xx about the message raises ``SmtpRejected``: a 5xx after DATA without such a code
+  (``554``, ``550``), or anywhere with a policy, content or system code (X.7.x spam or policy,
+  X.6.x content, X.3.x, X.2.3 too long, X.1.7/X.1.8 our sender's address). Every other
+  recipient's copy would be refused the same way and no mailbox is at fault, so nobody is
+  marked bounced for it;
 - any other 5xx (the sender refused, authentication failed) raises ``SmtpRefused``: the
   operator's configuration, not the recipient, is at fault.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +39,9 @@ from core.platforms.pacing import Pacer, Rate, unpaced
 
 log = logging.getLogger(__name__)
 Tls = Literal["none", "starttls", "tls"]
+Stage = Literal["connect", "sender", "recipient", "data"]
+#: An enhanced status code (RFC 3463) at the start of a reply's text: class.subject.detail.
+_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})(?!\d)")
 
 
 class SmtpError(Exception):
@@ -45,11 +55,16 @@ class SmtpTransient(SmtpError):
 
 
 class SmtpBounce(SmtpError):
-    """The server refused the recipient or the message with a 5xx: a permanent failure."""
+    """The server refused the recipient with a 5xx: the mailbox is dead, a permanent failure."""
+
+
+class SmtpRejected(SmtpError):
+    """The server refused the message itself (policy, content, spam): no mailbox is at fault,
+    and every recipient's copy would be refused alike."""
 
 
 class SmtpRefused(SmtpError):
-    """A 5xx that is not about the recipient (sender refused, login failed)."""
+    """A 5xx that is not about the recipient or the message (sender refused, login failed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +123,10 @@ class SmtpSender:
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 refused = exc.recipients[0]
                 self._keep(smtp, reusable=refused.code != 421)
-                raise _classify(refused.code, refused.message, bounce=True) from None
+                raise _classify(refused.code, refused.message, "recipient") from None
             except aiosmtplib.SMTPResponseException as exc:
                 self._keep(smtp, reusable=exc.code != 421)
-                bounce = isinstance(exc, aiosmtplib.SMTPDataError | aiosmtplib.SMTPRecipientRefused)
-                raise _classify(exc.code, exc.message, bounce=bounce) from None
+                raise _classify(exc.code, exc.message, _stage(exc)) from None
             except (aiosmtplib.SMTPException, OSError) as exc:
                 self._keep(smtp, reusable=False)
                 raise SmtpTransient(f"connection lost: {type(exc).__name__}: {exc}") from None
@@ -139,7 +153,7 @@ class SmtpSender:
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise SmtpRefused(f"login refused: {exc.code} {exc.message}", exc.code) from None
         except aiosmtplib.SMTPResponseException as exc:
-            raise _classify(exc.code, exc.message, bounce=False) from None
+            raise _classify(exc.code, exc.message, "connect") from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise SmtpTransient(f"cannot connect: {type(exc).__name__}: {exc}") from None
         self.connects += 1
@@ -166,10 +180,43 @@ class SmtpSender:
         await self.aclose()
 
 
-def _classify(code: int, message: str, *, bounce: bool) -> SmtpError:
+def _stage(exc: aiosmtplib.SMTPResponseException) -> Stage:
+    if isinstance(exc, aiosmtplib.SMTPDataError):
+        return "data"
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        return "recipient"
+    return "sender"
+
+
+def _classify(code: int, message: str, stage: Stage) -> SmtpError:
     text = f"{code} {message}".strip()
     if 400 <= code < 500:
         return SmtpTransient(text, code)
-    if bounce:
-        return SmtpBounce(text, code)
+    status = enhanced_status(message)
+    if stage == "recipient":
+        # A relay refusing to relay (5.7.1) or our sender (5.1.8) says "no" to everyone.
+        about_message = status is not None and _about_message(status)
+        return SmtpRejected(text, code) if about_message else SmtpBounce(text, code)
+    if stage == "data":
+        # After DATA the server judged the message; only a code naming the mailbox blames it.
+        about_recipient = status is not None and _about_recipient(status)
+        return SmtpBounce(text, code) if about_recipient else SmtpRejected(text, code)
     return SmtpRefused(text, code)
+
+
+def enhanced_status(message: str) -> tuple[int, int, int] | None:
+    """The RFC 3463 code a reply's text starts with (``5.7.1 Spam`` -> (5, 7, 1)), if any."""
+    match = _ENHANCED.match(message)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _about_recipient(status: tuple[int, int, int]) -> bool:
+    """X.1.x addressing (but X.1.7/X.1.8: our sender's) and X.2.x mailbox (but X.2.3: size)."""
+    _, subject, detail = status
+    return (subject == 1 and detail not in (7, 8)) or (subject == 2 and detail != 3)
+
+
+def _about_message(status: tuple[int, int, int]) -> bool:
+    """X.7 security or policy, X.6 content, X.3 mail system, X.2.3 size, X.1.7/X.1.8 sender."""
+    _, subject, detail = status
+    return subject in (3, 6, 7) or (subject, detail) in ((2, 3), (1, 7), (1, 8))

@@ -7,19 +7,22 @@ before the delivery goes on, so a crash loses at most the one message in flight:
 ``sending``, and the next run sends it again (see ``delivery.dispatch`` on that window).
 
 ``DeliveryLedger`` is this module as ``delivery.dispatch`` uses it (``store.ledger``); the
-functions below it are what the ``Store`` facade calls.
+functions below it are what the ``Store`` facade calls. Each ``DeliveryLedger`` is one delivery
+run's: it ``claim``s a subscription for that run (``core.store.claims``) and ``begin`` refuses
+to start a message once another run holds the claim.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
 from core.models import Channel, ChannelCounts, DeliveryRecord, DeliveryStatus, Subscription
+from core.store import claims
 from core.store.tables import DeliveryRow, SubscriptionRow
 
 Transaction = Callable[[], AbstractContextManager[Connection]]
@@ -28,9 +31,21 @@ Transaction = Callable[[], AbstractContextManager[Connection]]
 class DeliveryLedger:
     """The ``delivery.base.Ledger`` protocol on the store; every call is one transaction."""
 
-    def __init__(self, read: Transaction, write: Transaction) -> None:
+    def __init__(self, read: Transaction, write: Transaction, holder: str | None = None) -> None:
         self._read = read
         self._write = write
+        self.holder = holder or claims.new_holder()
+
+    def claim(self, day: date, subscription: Subscription, *, lease: float) -> bool:
+        """Claim (or renew) the subscription's day for this run for ``lease`` seconds; False
+        while another live run holds it."""
+        now = datetime.now(UTC)
+        with self._write() as conn:
+            return claims.claim(conn, day, _id(subscription), self.holder, now, timedelta(seconds=lease))
+
+    def release(self, day: date, subscription: Subscription) -> None:
+        with self._write() as conn:
+            claims.release(conn, day, _id(subscription), self.holder)
 
     def entries(self, day: date, subscription: Subscription) -> dict[str, DeliveryRecord]:
         """What the ledger holds for this day and subscription, by message key."""
@@ -41,6 +56,7 @@ class DeliveryLedger:
         self, day: date, subscription: Subscription, key: str, *, section: str | None, parent: str | None
     ) -> None:
         with self._write() as conn:
+            claims.check(conn, day, _id(subscription), self.holder, datetime.now(UTC))
             begin(conn, day, _id(subscription), key, section, parent)
 
     def sent(self, day: date, subscription: Subscription, key: str, platform_id: str) -> None:

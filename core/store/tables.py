@@ -307,6 +307,25 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class DeliveryClaimRow(Base):
+    """Who is delivering one day's report to one subscription right now: the lease of one live
+    delivery run (``holder``), renewed while it works and deleted when it is done.
+
+    A second run waits while ``expires_at`` is in the future; once it has passed (the holder
+    died without releasing it), the claim may be taken over.
+    """
+
+    __tablename__ = "delivery_claims"
+
+    report_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(200))  # hostname:pid:run
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class RunRow(Base):
     """One run of a scheduled job for one report day; the unique (job, day) is the claim.
 

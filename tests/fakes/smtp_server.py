@@ -4,6 +4,8 @@
         server.refuse("a@example.org", 450)  # the next RCPT for a@ gets 450 (once)
         server.refuse("b@example.org", 550, times=None)  # every RCPT for b@: 550
         server.refuse("c@example.org", 421)  # 421 and the connection closed
+        server.refuse("d@example.org", 550, text="5.7.1 Relaying denied")  # another reply text
+        server.reject_data(554, "5.7.1 Message rejected as spam")  # every message, after DATA
         server.drop_after(5)                 # after 5 accepted messages, drop every connection ...
         server.heal()                        # ... until healed
         ...
@@ -11,7 +13,8 @@
 
 The server runs its own event loop in a thread (aiosmtpd's ``SMTP`` protocol on
 ``loop.create_server``; its ``Controller`` wants a fixed port). ``connections`` counts the
-connections opened, ``refused`` the answers scripted faults gave. ``SmtpServer(tls=context,
+connections opened, ``refused`` the answers scripted faults gave (``(address, code)`` at RCPT;
+``rejected`` the recipients of each message refused after DATA). ``SmtpServer(tls=context,
 login=("user", "password"))`` requires STARTTLS and then a login, as a real submission server.
 """
 
@@ -41,6 +44,7 @@ class Received:
 class _Fault:
     code: int
     times: int | None  # None: forever
+    text: str | None = None  # the reply's text; None: a usual one for the code
 
 
 @dataclass
@@ -48,6 +52,8 @@ class _Handler:
     messages: list[Received] = field(default_factory=list)
     faults: dict[str, _Fault] = field(default_factory=dict)
     refused: list[tuple[str, int]] = field(default_factory=list)
+    rejected: list[tuple[str, ...]] = field(default_factory=list)
+    data_reply: str | None = None  # set: every DATA is answered with it
     drop_after: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,13 +81,16 @@ class _Handler:
         if fault.code == 421:
             server.transport.close()
             return "421 4.3.2 Service shutting down"
-        text = "4.2.1 Mailbox busy, try later" if fault.code < 500 else "5.1.1 No such user"
+        text = fault.text or ("4.2.1 Mailbox busy, try later" if fault.code < 500 else "5.1.1 No such user")
         return f"{fault.code} {text}"
 
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
         data = bytes(envelope.original_content or envelope.content)
         message = BytesParser(policy=policy.default).parsebytes(data)
         with self.lock:
+            if self.data_reply is not None:
+                self.rejected.append(tuple(envelope.rcpt_tos))
+                return self.data_reply
             self.messages.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), data, message))  # type: ignore[arg-type]
         return "250 OK queued"
 
@@ -116,9 +125,19 @@ class SmtpServer:
     def to(self, address: str) -> list[Received]:
         return [m for m in self.messages if address in m.rcpt_tos]
 
-    def refuse(self, address: str, code: int, *, times: int | None = 1) -> None:
+    @property
+    def rejected(self) -> list[tuple[str, ...]]:
         with self.handler.lock:
-            self.handler.faults[address.lower()] = _Fault(code, times)
+            return list(self.handler.rejected)
+
+    def refuse(self, address: str, code: int, *, times: int | None = 1, text: str | None = None) -> None:
+        with self.handler.lock:
+            self.handler.faults[address.lower()] = _Fault(code, times, text)
+
+    def reject_data(self, code: int, text: str) -> None:
+        """Answer every message with ``code text`` after DATA (until ``heal``)."""
+        with self.handler.lock:
+            self.handler.data_reply = f"{code} {text}"
 
     def drop_after(self, accepted: int) -> None:
         with self.handler.lock:
@@ -128,6 +147,7 @@ class SmtpServer:
         with self.handler.lock:
             self.handler.drop_after = None
             self.handler.faults.clear()
+            self.handler.data_reply = None
 
     def _protocol(self) -> SMTP:
         self.connections += 1
