@@ -19,9 +19,6 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +29,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from concurrent_delivery import Tally, count, deliver_at_once, planned, prepare, settings_for  # noqa: E402
 from fakes.delivery_world import DeliveryWorld  # noqa: E402
 from fakes.reports import DAY, synthetic_report  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.serve import fresh_schema  # noqa: E402
 from core.store import Store  # noqa: E402
-from core.store.db import open_engine  # noqa: E402
 
 COLUMNS = (
     "run",
@@ -74,24 +69,9 @@ class Row:
         )
 
 
-@contextmanager
-def scratch_schema(postgres_url: str) -> Iterator[str]:
-    schema = f"bench_deliver_{uuid.uuid4().hex[:8]}"
-    admin = open_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def one_run(postgres_url: str, args: argparse.Namespace) -> Row:
     report = synthetic_report({"research": args.items}, extras=False)
-    with scratch_schema(postgres_url) as url, DeliveryWorld(scale=1.0) as world:
+    with fresh_schema(postgres_url) as url, DeliveryWorld(scale=1.0) as world:
         workdir = Path(tempfile.mkdtemp(prefix="bench-deliver-"))
         subscriptions = prepare(url, world, report, email=args.email, chats=args.chats)
         wanted = planned(report, subscriptions, settings_for(url, world, workdir / "plan"))

@@ -19,11 +19,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from concurrent_delivery import planned as planned_messages
 from fakes.delivery_world import DeliveryWorld, arrived, subscribe
 from fakes.reports import DAY, synthetic_report
 from test_cli import ROOT, aidaily, assert_one_line_error
 
-from app.channels import CHANNELS
 from app.service.queue import (
     BATCH_RETRY,
     BatchIncomplete,
@@ -39,7 +39,6 @@ from core.models import Channel, DeliveryStatus, Subscription
 from core.report.rendering.markdown import render_markdown
 from core.store import Store
 from delivery.base import DeliveryResult
-from delivery.dryrun import CallLog
 
 ALL = [Channel.EMAIL, Channel.TELEGRAM, Channel.SLACK]
 
@@ -125,20 +124,7 @@ def stored_report(url: str) -> None:
 
 def planned(settings: Settings, subscriptions: list[Subscription]) -> dict[tuple[str, str], str]:
     """(target, message as the fake records it) -> plan key, for every planned message."""
-    report = synthetic_report({"research": 2}, extras=False)
-
-    async def plan() -> dict[tuple[str, str], str]:
-        wanted: dict[tuple[str, str], str] = {}
-        for channel in ALL:
-            with CallLog(settings.out_dir / f"plan.{channel.value}.jsonl") as calls:
-                async with CHANNELS[channel].open(settings, calls) as adapter:
-                    for sub in (s for s in subscriptions if s.channel == channel):
-                        for m in adapter.plan(report, sub):
-                            text = "email" if channel == Channel.EMAIL else m.payload["text"]
-                            wanted[(sub.target, text)] = m.key
-        return wanted
-
-    return asyncio.run(plan())
+    return planned_messages(synthetic_report({"research": 2}, extras=False), subscriptions, settings)
 
 
 async def _work_until(settings: Settings, done: asyncio.Event | None = None, **options: object) -> None:
