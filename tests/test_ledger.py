@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import subprocess
+import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from core.models import Channel, DeliveryStatus, Insight, Reading, Report, Subscription
+from core.store import claims
 from core.store.claims import ClaimLost
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dispatch import MemoryLedger, OverlayLedger, ThreadedLedger, deliver, deliver_all
@@ -323,3 +327,15 @@ def test_a_sent_message_whose_record_fails_is_recorded_later_not_sent_again():
     [result] = _run(deliver_all(adapter, _report(), [sub], ledger, policy=FAST))
     [again] = _run(deliver_all(adapter, _report(), [sub], ledger, policy=FAST))
     assert result.complete and again.already_sent == 6 and len(adapter.sent) == 6
+
+
+def test_a_holder_that_died_on_this_machine_is_taken_over_at_once(store, subs):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    here, sub = socket.gethostname(), subs[0]
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        assert claims.claim(conn, DAY, sub.id, f"{here}:{child.pid}:0dead0", now, timedelta(hours=1))
+        assert claims.claim(conn, DAY, subs[1].id, f"elsewhere:{child.pid}:0dead0", now, timedelta(hours=1))
+    assert store.ledger.claim(DAY, sub, lease=30)  # its process is gone: no hour of waiting
+    assert not store.ledger.claim(DAY, subs[1], lease=30)  # another machine's: wait for its lease

@@ -43,9 +43,34 @@ def claim(
     if _insert(conn, day, subscription_id, holder, now, now + lease):
         return True
     row = DeliveryClaimRow
+    if _take(
+        conn, day, subscription_id, holder, now, lease, or_(row.holder == holder, row.expires_at <= now)
+    ):
+        return True
+    # A holder that died on this machine (kill -9, a crash) need not be waited for until its
+    # lease runs out: rerunning a delivery right after a crash resumes at once.
+    other = conn.execute(select(row.holder).where(*_key(day, subscription_id))).scalar()
+    return (
+        other is not None
+        and _died_here(other)
+        and _take(conn, day, subscription_id, holder, now, lease, row.holder == other)
+    )
+
+
+def _take(
+    conn: Connection,
+    day: date,
+    subscription_id: int,
+    holder: str,
+    now: datetime,
+    lease: timedelta,
+    takeable: Any,
+) -> bool:
+    """The claim for ``holder`` where ``takeable`` holds; an UPDATE first, so racers cannot both win."""
+    row = DeliveryClaimRow
     statement = (
         update(row)
-        .where(*_key(day, subscription_id), or_(row.holder == holder, row.expires_at <= now))
+        .where(*_key(day, subscription_id), takeable)
         .values(
             holder=holder,
             expires_at=now + lease,
@@ -53,6 +78,21 @@ def claim(
         )
     )
     return conn.execute(statement).rowcount == 1
+
+
+def _died_here(holder: str) -> bool:
+    """Whether ``holder`` (``new_holder``'s hostname:pid:run) ran on this machine in a process
+    that is gone. A reused pid only means waiting for the lease, as for any other holder."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: alive
+        return False
+    return False
 
 
 def _insert(
