@@ -248,6 +248,23 @@ class FollowUp:
     item_id: int | None = None
 
 
+#: Kinds of event a story can report (see ``core.report.editing.events``).
+EVENT_KINDS: tuple[str, ...] = (
+    "release", "open_source", "funding", "acquisition", "partnership", "earnings", "paper",
+    "rollout", "policy", "deployment", "tool", "analysis", "other",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What a story reports: the kind of event, who does it, and to what (read off its headlines)."""
+
+    kind: str = "other"  # one of EVENT_KINDS
+    subject: str = ""  # "Anthropic"
+    object: str = ""  # "Claude Opus 5"
+    sure: bool = False  # the kind came from a headline's verb, not from a later sentence
+
+
 @dataclass(frozen=True, slots=True)
 class EditedTopic:
     """A topic the editor kept, with its section, importance and the evidence for it."""
@@ -259,6 +276,7 @@ class EditedTopic:
     reason: str = ""  # one line, why this importance
     entities: tuple[str, ...] = ()
     follow_up: FollowUp | None = None
+    event: Event = Event()
 
 
 @dataclass(frozen=True, slots=True)

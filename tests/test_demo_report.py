@@ -62,7 +62,9 @@ def test_every_item_is_complete_and_every_link_is_http(demo):
     items = built.report.items
     assert len(items) >= 20
     for item in items:
-        assert item.summary and item.entities and item.importance and item.sources, item.title
+        assert item.summary and item.importance and item.sources, item.title
+    # A story that names no organisation, product or person has no 關鍵實體 rather than filler.
+    assert sum(bool(item.entities) for item in items) >= 0.9 * len(items)
         assert all(s.url.startswith(("https://", "http://")) for s in item.sources)
     for block in built.markdown.split("\n### ")[1:]:
         if block.startswith(

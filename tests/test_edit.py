@@ -393,3 +393,37 @@ def test_sharing_only_a_big_company_is_not_a_follow_up():
     earlier = [_item("Disney 與 OpenAI 合作", ["https://example.org/disney"], ["OpenAI", "Disney", "Sora"])]
     follow = {e.topic.key: e.follow_up for e in edit(DAY, earlier=earlier)}
     assert follow[GPT6.key] is None and follow[AGS.key] is None
+
+
+def _quiet_day(n: int) -> list:
+    # One outlet per story and no major player: no story reaches 高 on an absolute bar.
+    return [
+        topic(
+            article(
+                f"Startup{i} launches agent platform for AI code review number {i}",
+                "An AI agent.",
+                source=f"Outlet{i % 4}",
+                url=f"https://example.com/{i}",
+            )
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_day_of_ten_or_more_stories_always_has_three_to_six_headlines():
+    for n in (10, 14, 30):
+        edited = edit(_quiet_day(n))
+        heads = [e for e in edited if e.section == "top_headlines"]
+        assert 3 <= len(heads) <= 6, n
+        assert all(e.importance in (Importance.CRITICAL, Importance.HIGH) for e in heads)
+
+
+def test_importance_uses_the_whole_scale_relative_to_the_day():
+    edited = edit(_quiet_day(30), max_per_section=40)
+    labels = {e.importance for e in edited}
+    assert {Importance.HIGH, Importance.MEDIUM_HIGH, Importance.MEDIUM, Importance.LOW} <= labels
+
+
+def test_a_small_day_keeps_the_absolute_bar():
+    edited = edit(_quiet_day(4))
+    assert not [e for e in edited if e.section == "top_headlines"]

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from core.models import ITEM_SECTION_KEYS, EditedTopic, Importance, StoredItem, Topic
 from core.report.editing.cluster import merge_duplicates
 from core.report.editing.entities import extract_entities
+from core.report.editing.events import read_event, section_for
 from core.report.editing.history import History, news_first
 from core.report.editing.rules import (
     IMPORTANCE_THRESHOLDS,
@@ -53,6 +54,11 @@ __all__ = [
 
 
 HEADLINE_IMPORTANCE = frozenset({Importance.CRITICAL, Importance.HIGH})
+#: From this many kept topics on, importance is ranked against the day, not an absolute bar.
+DAY_SIZE = 10
+MIN_HEADLINES = 3
+# Shares of the day's topics, strongest first, that get each label after the headlines' 高.
+_DAY_SHARES = ((0.10, Importance.HIGH), (0.35, Importance.MEDIUM_HIGH), (0.75, Importance.MEDIUM))
 
 
 def _entities(topic: Topic) -> tuple[str, ...]:
@@ -79,6 +85,8 @@ def edit(
         edited = _edit_one(topic, history, language)
         if edited is not None:
             kept.append(edited)
+    if len(kept) >= DAY_SIZE:
+        kept = _relative_importance(kept)
     kept = _with_headlines(kept, min(max_headlines, max_per_section))
     return _ordered(kept, max_per_section)
 
@@ -97,22 +105,62 @@ def _edit_one(topic: Topic, history: History, language: str) -> EditedTopic | No
         topic = news_first(topic, history.reported)
     majors = major_players(reading)
     score = round(evidence_score(reading, majors, relevance_score), 4)
+    event = read_event(topic)
+    headline = topic.articles[0].title if topic.articles else ""
     return EditedTopic(
         topic=topic,
-        section=section_of(reading),
+        section=section_for(event, headline) or section_of(reading),
         importance=importance_of(score),
         score=score,
         reason=evidence_line(topic, majors, language),
         entities=entities,
         follow_up=follow_up,
+        event=event,
     )
 
 
+def _relative_importance(kept: list[EditedTopic]) -> list[EditedTopic]:
+    """Labels by rank within the day: a quiet day still has its 高, a busy one its 低.
+
+    极高 stays absolute (evidence few stories ever reach); below it, the strongest tenth is 高,
+    then 中‑高 to the 35th percentile, 中 to the 75th, and 低 for the rest.
+    """
+    ranked = sorted(kept, key=lambda e: (-e.score, e.topic.key))
+    labels: dict[str, Importance] = {}
+    for position, edited in enumerate(ranked):
+        share = position / len(ranked)
+        label = next((lab for bound, lab in _DAY_SHARES if share < bound), Importance.LOW)
+        labels[edited.topic.key] = Importance.CRITICAL if edited.importance is Importance.CRITICAL else label
+    return [dataclasses.replace(e, importance=labels[e.topic.key]) for e in kept]
+
+
 def _with_headlines(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:
-    """The day's strongest stories move to Top Headlines (and so leave their own section)."""
-    eligible = [e for e in kept if e.importance in HEADLINE_IMPORTANCE]
-    chosen = {e.topic.key for e in sorted(eligible, key=_rank)[:limit]}
+    """The day's strongest stories move to Top Headlines (and so leave their own section).
+
+    On a day of ``DAY_SIZE`` topics or more there are always ``MIN_HEADLINES`` to ``limit``:
+    the strongest three, and after them those within a fifth of the third's score; on a smaller
+    day only stories of 高 or more lead.
+    """
+    ranked = sorted(kept, key=_rank)
+    if len(kept) >= DAY_SIZE:
+        bar = 0.8 * ranked[MIN_HEADLINES - 1].score
+        heads = ranked[:MIN_HEADLINES] + [e for e in ranked[MIN_HEADLINES:limit] if e.score >= bar]
+        heads = [
+            dataclasses.replace(e, importance=min(e.importance, Importance.HIGH, key=_label_rank))
+            for e in heads
+        ]
+        chosen = {e.topic.key: e for e in heads}
+        return [
+            dataclasses.replace(chosen[e.topic.key], section="top_headlines") if e.topic.key in chosen else e
+            for e in kept
+        ]
+    eligible = [e for e in ranked if e.importance in HEADLINE_IMPORTANCE]
+    chosen = {e.topic.key for e in eligible[:limit]}
     return [dataclasses.replace(e, section="top_headlines") if e.topic.key in chosen else e for e in kept]
+
+
+def _label_rank(label: Importance) -> int:
+    return label.rank
 
 
 def _rank(edited: EditedTopic) -> tuple[int, float, str]:
