@@ -56,8 +56,8 @@ _KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "policy",
         r"bans?|banned|regulat\w+|sues|sued|lawsuit|fines?|fined|rules? (?:that|against)|"
         r"passes|approves?|approved|approval|probe[sd]?|investigat\w+|law|bill|act\b|executive order|"
-        r"scrutiny|demands?|calls? for|jailed|court|regulators?|lawmakers|copyright|warns?|"
-        r"attorneys? general|safety",
+        r"scrutiny|demands? (?:answers|that|from)|calls? for|jailed|court|regulators?|lawmakers|"
+        r"copyright|warns?|attorneys? general|safety",
         ("監管", "监管", "法規", "法规", "法案", "政策", "起訴", "起诉", "禁令", "罰款"),
     ),
     (
@@ -103,7 +103,9 @@ _NAME_TOKEN = r"(?:[A-Z][\w.&+'’\-]*|[a-z]+[A-Z][\w.\-]*|\d[\w.\-]*[A-Za-z][\w
 _NAME = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:of\s+)?{_NAME_TOKEN})*(?:\s+\d+(?:\.\d+)*[A-Za-z]?\b)?")
 _AMOUNT = re.compile(r"^[$€£¥]|^\d[\d.,]*\s*(?:[kmbt]n?|bn|tn|million|billion|%)?$", re.I)
 _POSSESSIVE = re.compile(r"['’]s$")
-_LEADING_WORDS = frozenset({"the", "a", "an", "new", "report", "exclusive", "breaking", "update"})
+_LEADING_WORDS = frozenset(
+    {"the", "a", "an", "new", "report", "exclusive", "breaking", "update", "how", "why", "what", "when"}
+)
 _GENERIC_NAMES = frozenset({"AI", "The", "A", "An", "New", "It", "This", "Its", "Report", "Exclusive"})
 # Words that make a title's object a model, not a product.
 _MODEL_WORDS = re.compile(
@@ -171,7 +173,18 @@ def _event_in(text: str) -> Event | None:
     if not found:
         return None
     start, _, kind, end = min(found)
-    return Event(kind, subject=_subject(text[:start]), object=_first_name(text[end:]), sure=True)
+    subject, owned = _owner(text[:start])
+    return Event(kind, subject=subject, object=owned or _first_name(text[end:]), sure=True)
+
+
+def _owner(before: str) -> tuple[str, str]:
+    """(subject, its product) when the subject is possessive: "Alibaba's Qwen3.5 …" → both."""
+    match = re.search(rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*)['’]s\s+(\S+)", before)
+    if match:
+        owned = _clean(match.group(2))
+        if (owned and owned[0].isupper()) or any(c.isdigit() for c in owned):
+            return _clean(match.group(1)), owned
+    return _subject(before), ""
 
 
 def _subject(before: str) -> str:

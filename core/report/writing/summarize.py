@@ -25,6 +25,7 @@ from datetime import date
 from typing import Protocol
 
 from core.models import EditedTopic, Item, Overview, Topic, WriterStats
+from core.report.writing.headlines import chinese_headline
 from core.report.writing.items import assemble_item, clean_headline, distinct_articles
 from core.report.writing.overview import build_overview
 from core.report.writing.sentences import (
@@ -129,10 +130,14 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
     use_cases = _choose_use_cases(candidates, used)
     used += [c.tokens for c in use_cases]
     details = _paper_details(topic, candidates, used, language) if is_paper_theme(topic) else None
+    title = clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT)
+    lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
+    if language.startswith("zh"):
+        title, lead = chinese_headline(edited, title, lead, topic.lead.source)
     return assemble_item(
         edited,
-        title=clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT),
-        summary=clip(_join(c.text for c in summary), SUMMARY_LIMIT),
+        title=title,
+        summary=lead,
         details=details if details is not None else _choose_details(candidates, used),
         use_cases=[clip(c.text, DETAIL_LIMIT) for c in use_cases],
         writer=writer,
