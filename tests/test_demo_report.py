@@ -63,9 +63,9 @@ def test_every_item_is_complete_and_every_link_is_http(demo):
     assert len(items) >= 20
     for item in items:
         assert item.summary and item.importance and item.sources, item.title
+        assert all(s.url.startswith(("https://", "http://")) for s in item.sources)
     # A story that names no organisation, product or person has no 關鍵實體 rather than filler.
     assert sum(bool(item.entities) for item in items) >= 0.9 * len(items)
-        assert all(s.url.startswith(("https://", "http://")) for s in item.sources)
     for block in built.markdown.split("\n### ")[1:]:
         if block.startswith(
             ("今日趨勢總結", "技術發展脈絡", "未來展望", "深度文章推薦", "相關技術背景", "本日關鍵詞")

@@ -71,7 +71,6 @@ def _templates(event: Event, text: str) -> str:
         "earnings": f"{s} 公布財報" + (f"：{amount}" if amount else ""),
         "deployment": f"{s} 導入 {o}" if o else f"{s} 導入 AI 應用",
         "rollout": _rollout(event, text),
-        "policy": f"{s} 的 AI 監管與政策動向",
     }
     return by_kind.get(event.kind, "") if s and event.sure else ""
 
@@ -84,7 +83,7 @@ def _rollout(event: Event, text: str) -> str:
     return f"{event.subject} 登陸 {event.object}"
 
 
-def chinese_headline(edited: EditedTopic, title: str, summary: str, source: str) -> tuple[str, str]:
+def chinese_headline(edited: EditedTopic, title: str, summary: str) -> tuple[str, str]:
     """(title, summary) for a zh report: a composed Chinese headline and lead before the extract.
 
     Unchanged when the title is already Chinese or the event cannot be read.
@@ -95,5 +94,6 @@ def chinese_headline(edited: EditedTopic, title: str, summary: str, source: str)
     headline = _templates(edited.event, text)
     if not headline:
         return title, summary
-    quote = f"{source}原文：{summary}" if summary else ""
+    # The extract may join sentences of several outlets: marked as quoted, not credited to one.
+    quote = f"原文摘錄：{summary}" if summary else ""
     return headline, f"{headline}。{quote}".strip()

@@ -133,7 +133,7 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
     title = clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT)
     lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
     if language.startswith("zh"):
-        title, lead = chinese_headline(edited, title, lead, topic.lead.source)
+        title, lead = chinese_headline(edited, title, lead)
     return assemble_item(
         edited,
         title=title,
