@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from core.models import WriterStats
+from core.models import Report, WriterStats
 from core.pipeline import BuildResult, IngestResult
 
 
@@ -39,16 +38,34 @@ def print_build(result: BuildResult, out: Console) -> None:
         )
 
 
-def print_stats(day: date, stats: WriterStats | None, out: Console) -> None:
-    """``aidaily show --stats``: one small table of what writing the report cost."""
+#: How ``show --stats`` names the editor's reasons for leaving a topic out.
+LEFT_OUT_REASONS = {"off_topic": "not about AI", "told_before": "already told in an earlier report"}
+
+
+def print_stats(report: Report, stats: WriterStats | None, out: Console) -> None:
+    """``aidaily show --stats``: what made the report, what did not and why, what writing it cost."""
+    day = report.date
+    out.print(f"Report {day}")
+    out.print(_edition_line(report), highlight=False)
     if stats is None:
         out.print(f"No writer stats for {day} (an imported report, or one built before stats were kept).")
         return
     names = ("calls", "tokens_in", "tokens_out", "cache_hits", "failures", "fallbacks")
     table = Table("writer", "model", *(name.replace("_", " ") for name in names))
     table.add_row(stats.writer, stats.model or "-", *(f"{getattr(stats, name):,}" for name in names))
-    out.print(f"Report {day}")
     out.print(table)
+
+
+def _edition_line(report: Report) -> str:
+    more = [(s.key, len(s.more)) for s in report.sections if s.more]
+    line = f"{report.topics_count} topics from {report.articles_count} articles: {len(report.items)} items"
+    if more:
+        listed = ", ".join(f"{key} {count}" for key, count in more)
+        line += f", {sum(c for _, c in more)} more listed in one line past the section cap ({listed})"
+    left = [(reason, count) for reason, count in report.left_out if count]
+    if left:
+        line += "; left out: " + ", ".join(f"{c} {LEFT_OUT_REASONS.get(r, r)}" for r, c in left)
+    return line + "."
 
 
 def write_outputs(result: BuildResult, out_dir: Path) -> tuple[Path, Path]:

@@ -373,10 +373,20 @@ class Overview:
 
 
 @dataclass(frozen=True, slots=True)
+class Brief:
+    """A story past its section's cap: one line and a link at the section's end, never dropped."""
+
+    title: str
+    line: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     key: str
     heading: str
     items: tuple[Item, ...] = ()
+    more: tuple[Brief, ...] = ()  # 更多報導: the section's stories past its cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +409,7 @@ class Report:
     tags: tuple[str, ...] = ()
     language: str = "zh-TW"
     cover_image: str = ""
+    left_out: tuple[tuple[str, int], ...] = ()  # (reason, topics) the editor left out of the report
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -423,9 +434,20 @@ class Report:
             "generated_at": self.generated_at.isoformat(),
             "timezone": self.timezone,
             "window": {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()},
-            "stats": {"articles": self.articles_count, "topics": self.topics_count, "items": len(self.items)},
+            "stats": {
+                "articles": self.articles_count,
+                "topics": self.topics_count,
+                "items": len(self.items),
+                "more": sum(len(s.more) for s in self.sections),
+                "left_out": dict(self.left_out),
+            },
             "sections": [
-                {"key": s.key, "heading": s.heading, "items": [i.to_json() for i in s.items]}
+                {
+                    "key": s.key,
+                    "heading": s.heading,
+                    "items": [i.to_json() for i in s.items],
+                    "more": [{"title": b.title, "line": b.line, "url": b.url} for b in s.more],
+                }
                 for s in self.sections
             ],
             "insight": {

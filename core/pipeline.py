@@ -16,12 +16,23 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from core.models import ITEM_SECTIONS, Article, Item, Report, Section, SourceConfig, WriterStats
+from core.models import (
+    ITEM_SECTIONS,
+    Article,
+    Brief,
+    EditedTopic,
+    Item,
+    Report,
+    Section,
+    SourceConfig,
+    WriterStats,
+)
 from core.report.editing.cluster import cluster
-from core.report.editing.editor import edit
+from core.report.editing.editor import Edition, edit_day
 from core.report.rendering.markdown import render_markdown
 from core.report.stages import Observer, Stages
 from core.report.window import Window
+from core.report.writing.briefs import brief_of
 from core.report.writing.summarize import Summarizer
 from core.sources.dedupe import dedupe, keys_of
 from core.sources.fetch import fetch_all
@@ -146,17 +157,18 @@ async def build(
     with stages.run("cluster"):
         topics = cluster(articles)
     with stages.run("edit"):
-        edited = edit(
+        edition = edit_day(
             topics, earlier=earlier, language=options.language, max_per_section=options.max_items_per_section
         )
-    with stages.run("write", total=len(edited)):
+    with stages.run("write", total=len(edition.items)):
         before = summarizer.usage()
-        items = await _write_items(summarizer, edited, options, stages)
+        items = await _write_items(summarizer, edition.items, options, stages)
+        briefs = _briefs(edition.overflow, options.language)
         overview = await summarizer.write_overview(
             items, day=window.day, language=options.language, articles_count=len(articles)
         )
         stats = summarizer.usage().since(before)
-    report = _assemble(window, now, options, items, overview, len(articles), len(topics))
+    report = _assemble(window, now, options, items, briefs, overview, len(articles), len(topics), edition)
     with stages.run("render"):
         markdown = render_markdown(report)
     with stages.run("save"):
@@ -177,14 +189,20 @@ async def _write_items(summarizer, edited, options: BuildOptions, stages: Stages
     return list(await asyncio.gather(*(write_one(t) for t in edited)))
 
 
+def _briefs(overflow: list[EditedTopic], language: str) -> list[tuple[str, Brief]]:
+    return [(edited.section, brief_of(edited, language=language)) for edited in overflow]
+
+
 def _assemble(
     window: Window,
     now: datetime,
     options: BuildOptions,
     items: list[Item],
+    briefs: list[tuple[str, Brief]],
     overview,
     articles: int,
     topics: int,
+    edition: Edition,
 ) -> Report:
     zone = ZoneInfo(options.timezone)
     sections = tuple(
@@ -192,6 +210,7 @@ def _assemble(
             spec.key,
             spec.heading if options.language == "zh-TW" else spec.heading_en,
             tuple(i for i in items if i.section == spec.key),
+            tuple(brief for key, brief in briefs if key == spec.key),
         )
         for spec in ITEM_SECTIONS
     )
@@ -212,4 +231,5 @@ def _assemble(
         tags=overview.tags,
         language=options.language,
         cover_image=f"/images/{window.day.isoformat()}-ai-intel.png",
+        left_out=tuple(sorted(edition.left_out.items())),
     )

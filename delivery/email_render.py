@@ -206,7 +206,7 @@ class _Parts:
         self.words = _words(labels)
         self.archive = link_target(archive) if archive else None
         self.nonce = nonce
-        self.item_sections = [s for s in report.sections if s.items and s.key in wanted]
+        self.item_sections = [s for s in report.sections if (s.items or s.more) and s.key in wanted]
         self.insight = INSIGHT_SECTION.key in wanted and _has_insight(report.insight)
         self.reading = READING_SECTION.key in wanted and _has_reading(report.reading)
 
@@ -296,7 +296,17 @@ class _Parts:
         )
 
     def _items(self, section: ReportSection) -> str:
-        return "".join(self._item(n, item) for n, item in enumerate(section.items, 1))
+        return "".join(self._item(n, item) for n, item in enumerate(section.items, 1)) + self._briefs(section)
+
+    def _briefs(self, section: ReportSection) -> str:
+        if not section.more:
+            return ""
+        entries = [
+            self._source(b.title, b.url)
+            + (f"{_e(self.labels.colon)}{_e(b.line)}" if clean_text(b.line) else "")
+            for b in section.more
+        ]
+        return self._h3(self.labels.more_stories.format(count=len(section.more))) + self._ul(entries)
 
     def _item(self, number: int, item: Item) -> str:
         labels = self.labels
@@ -411,6 +421,7 @@ class _Parts:
         for section in self.item_sections:
             heading = clean_text(self.labels.sections.get(section.key, section.heading))
             items = [self._text_item(n, item) for n, item in enumerate(section.items, 1)]
+            items += [self._text_briefs(section)] if section.more else []
             out.append(_underlined(heading) + "\n\n" + "\n\n".join(items))
         if self.insight:
             out.append(_underlined(self.labels.insight_heading) + "\n\n" + self._text_insight())
@@ -428,6 +439,14 @@ class _Parts:
             target = link_target(source.url)
             lines.append(f"  - {clean_text(source.name)}" + (f": {target}" if target else ""))
         return "\n".join(line for line in lines if line)
+
+    def _text_briefs(self, section: ReportSection) -> str:
+        lines = [self.labels.more_stories.format(count=len(section.more))]
+        for brief in section.more:
+            target = link_target(brief.url)
+            line = f"{self.labels.colon}{clean_text(brief.line)}" if clean_text(brief.line) else ""
+            lines.append(f"  - {clean_text(brief.title)}{line}" + (f" <{target}>" if target else ""))
+        return "\n".join(lines)
 
     def _text_insight(self) -> str:
         insight, parts = self.report.insight, []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from core.models import INSIGHT_SECTION, READING_SECTION, Item, Report, Subscription
+from core.models import INSIGHT_SECTION, READING_SECTION, Brief, Item, Report, Subscription
 from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SLACK_ATOMS, SlackLimits, clip, escape, link
 from core.platforms.text import pack, split_text
 from core.report.rendering.labels import Labels, labels_for
@@ -119,7 +119,7 @@ def _sections(report: Report, labels: Labels) -> list[tuple[str, str, list[_Unit
         (
             s.key,
             labels.sections.get(s.key, s.heading),
-            [_item_unit(n, i, labels) for n, i in enumerate(s.items, 1)],
+            [_item_unit(n, i, labels) for n, i in enumerate(s.items, 1)] + _brief_units(s.more, labels),
         )
         for s in report.sections
     ]
@@ -146,6 +146,25 @@ def _item_unit(number: int, item: Item, labels: Labels) -> _Unit:
         )
         lines.append(f"_{labels.follow_up}{labels.colon}{escape(note)}_")
     return _Unit(f"{number}. {title}", "\n".join(line for line in lines if line))
+
+
+BRIEFS_PER_REPLY = 10
+
+
+def _brief_units(briefs: Sequence[Brief], labels: Labels) -> list[_Unit]:
+    """The section's 更多報導 as replies of ten linked lines each (a reply's blocks have a size cap)."""
+    heading = labels.more_stories.format(count=len(briefs))
+    units = []
+    for start in range(0, len(briefs), BRIEFS_PER_REPLY):
+        lines = [_brief_line(b, labels) for b in briefs[start : start + BRIEFS_PER_REPLY]]
+        units.append(_Unit(heading, "\n".join([f"*{heading}*", *lines] if start == 0 else lines)))
+    return units
+
+
+def _brief_line(brief: Brief, labels: Labels) -> str:
+    title = clip(" ".join(brief.title.split()), 300)
+    line = f"{labels.colon}{escape(brief.line.strip())}" if brief.line.strip() else ""
+    return f"• {link(brief.url, title)}{line}"
 
 
 def _bullets(label: str, texts: Sequence[str]) -> list[str]:

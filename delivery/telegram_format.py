@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.models import INSIGHT_SECTION, READING_SECTION, Insight, Item, Reading, Report, Section
+from core.models import INSIGHT_SECTION, READING_SECTION, Brief, Insight, Item, Reading, Report, Section
 from core.platforms.telegram_html import (
     ELLIPSIS,
     LIMITS,
@@ -133,15 +133,30 @@ class Thread:
 
 def threads(report: Report, labels: Labels) -> list[Thread]:
     """The non-empty sections in report order: the six item sections, insight, reading."""
-    found = [_item_thread(s, labels) for s in report.sections if s.items]
+    found = [_item_thread(s, labels) for s in report.sections if s.items or s.more]
     found += [_insight_thread(report.insight, labels), _reading_thread(report.reading, labels)]
     return [thread for thread in found if thread.blocks]
 
 
 def _item_thread(section: Section, labels: Labels) -> Thread:
     blocks = tuple(render_item(n, item, labels) for n, item in enumerate(section.items, 1))
+    blocks += render_briefs(section.more, labels)
     heading = labels.sections.get(section.key, section.heading)
     return Thread(section.key, heading, tuple(i.title for i in section.items), blocks)
+
+
+BRIEFS_PER_BLOCK = 10
+
+
+def render_briefs(briefs: Sequence[Brief], labels: Labels) -> tuple[str, ...]:
+    """The section's 更多報導, ten linked lines a block (each link is one of a message's entities)."""
+    heading = bold(escape(labels.more_stories.format(count=len(briefs))))
+    lines = [
+        f"{BULLET} {link(b.title, b.url)}" + (f"{labels.colon}{escape(b.line)}" if clean_text(b.line) else "")
+        for b in briefs
+    ]
+    chunks = [lines[i : i + BRIEFS_PER_BLOCK] for i in range(0, len(lines), BRIEFS_PER_BLOCK)]
+    return tuple("\n".join([heading, *chunk] if n == 0 else chunk) for n, chunk in enumerate(chunks))
 
 
 def _insight_thread(insight: Insight, labels: Labels) -> Thread:

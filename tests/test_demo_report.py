@@ -20,7 +20,9 @@ from core.pipeline import BuildOptions, BuildResult, IngestResult, build, ingest
 from core.report.window import report_window
 from core.report.writing.summarize import ExtractiveSummarizer
 from core.sources.fetch import make_client
-from core.text import match_key
+from core.report.editing.cluster import cluster
+from core.report.editing.editor import edit
+from core.text import has_cjk, match_key
 
 NOW = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
@@ -67,9 +69,8 @@ def test_every_item_is_complete_and_every_link_is_http(demo):
     # A story that names no organisation, product or person has no 關鍵實體 rather than filler.
     assert sum(bool(item.entities) for item in items) >= 0.9 * len(items)
     for block in built.markdown.split("\n### ")[1:]:
-        if block.startswith(
-            ("今日趨勢總結", "技術發展脈絡", "未來展望", "深度文章推薦", "相關技術背景", "本日關鍵詞")
-        ):
+        parts = ("今日趨勢總結", "技術發展脈絡", "未來展望", "深度文章推薦", "相關技術背景", "本日關鍵詞", "更多報導")
+        if block.startswith(parts):
             continue
         for label in ("**核心摘要**", "**關鍵實體**", "**重要性**", "**來源**"):
             assert label in block, block[:200]
@@ -129,3 +130,21 @@ def test_second_run_adds_nothing_and_repeats_nothing(store):
     assert second_ingest.new_articles == 0
     assert second.report.date == first.report.date  # same day rebuilt: replaces, not repeats
     assert len(second.report.items) == len(first.report.items)
+
+
+def test_no_story_on_topic_vanishes_past_a_section_cap(demo, store):
+    """Every topic the editor keeps with no cap is in the report: an item, or a brief with its link."""
+    _, built = demo
+    report = built.report
+    articles = store.articles_between(report.window_start, report.window_end)
+    kept = edit(cluster(articles), max_per_section=10_000)
+    linked = set(LINK.findall(built.markdown))
+    urls = {url for _, url in linked}
+    missing = [e.topic.lead.title for e in kept if not any(a.url in urls for a in e.topic.articles)]
+    assert not missing
+    briefs = [b for s in report.sections for b in s.more]
+    assert briefs and len(report.items) + len(briefs) == len(kept)
+    assert all(len(s.items) <= 12 for s in report.sections)
+    # A brief of a Chinese report has, when it has a line at all, a Chinese one.
+    assert all(has_cjk(b.line) for b in briefs if b.line)
+    assert dict(report.left_out).get("off_topic", 0) >= 1  # the planted robbery story

@@ -460,7 +460,7 @@ def test_cli_import_then_show(tmp_path: Path) -> None:
     counts = {s["key"]: len(s["items"]) for s in data["sections"]}
     assert counts == heading_counts(sample_text("2025-12-12.md"))
     assert data["sections"][0]["items"][0]["writer"] == "import"
-    assert data["stats"] == {"articles": 293, "topics": 59, "items": 58}
+    assert data["stats"] == {"articles": 293, "topics": 59, "items": 58, "more": 0, "left_out": {}}
     markdown = aidaily("show", "--date", "2025-11-25", cwd=tmp_path)
     assert markdown.stdout == sample_text("2025-11-25.md")
 

@@ -61,7 +61,10 @@ def build_cmd(
 def show(
     day: DateOption = None,
     fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
-    stats: Annotated[bool, typer.Option("--stats", help="What writing it cost: LLM calls, tokens.")] = False,
+    stats: Annotated[
+        bool,
+        typer.Option("--stats", help="What made the report, what was left out, what writing cost."),
+    ] = False,
 ):
     """Print a stored report (the latest when no date is given)."""
     if fmt not in ("md", "json"):
@@ -71,7 +74,7 @@ def show(
         markdown = store.get_markdown(report.date)
         writer_stats = store.get_stats(report.date)
     if stats:
-        print_stats(report.date, writer_stats, out)
+        print_stats(report, writer_stats, out)
     elif fmt == "json":
         sys.stdout.write(report_json(report))
     else:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, RowMapping, delete, insert, select, update
 
 from core.models import (
+    Brief,
     FollowUp,
     Importance,
     Insight,
@@ -57,7 +58,10 @@ def save_report(conn: Connection, report: Report, markdown: str) -> int:
 
 
 def _report_values(report: Report, markdown: str) -> dict[str, Any]:
-    sections = [{"key": s.key, "heading": s.heading, "items": len(s.items)} for s in report.sections]
+    sections = [
+        {"key": s.key, "heading": s.heading, "items": len(s.items), "more": [_brief_json(b) for b in s.more]}
+        for s in report.sections
+    ]
     return {
         "date": report.date,
         "title": report.title,
@@ -75,8 +79,13 @@ def _report_values(report: Report, markdown: str) -> dict[str, Any]:
         "sections": sections,
         "insight": {f.name: list(getattr(report.insight, f.name)) for f in dataclasses.fields(Insight)},
         "reading": _reading_json(report.reading),
+        "left_out": dict(report.left_out),
         "markdown": markdown,
     }
+
+
+def _brief_json(brief: Brief) -> dict[str, str]:
+    return {"title": brief.title, "line": brief.line, "url": brief.url}
 
 
 def _reading_json(reading: Reading) -> dict[str, Any]:
@@ -216,7 +225,13 @@ def _report(row: RowMapping, items: list[Item]) -> Report:
     zone = ZoneInfo(row["timezone"])
     remaining = iter(items)
     sections = tuple(
-        Section(s["key"], s["heading"], tuple(islice(remaining, s["items"]))) for s in row["sections"]
+        Section(
+            s["key"],
+            s["heading"],
+            tuple(islice(remaining, s["items"])),
+            tuple(Brief(b["title"], b["line"], b["url"]) for b in s.get("more", ())),
+        )
+        for s in row["sections"]
     )
     return Report(
         date=row["date"],
@@ -235,6 +250,7 @@ def _report(row: RowMapping, items: list[Item]) -> Report:
         tags=tuple(row["tags"]),
         language=row["language"],
         cover_image=row["cover_image"],
+        left_out=tuple(sorted((row["left_out"] or {}).items())),
     )
 
 

@@ -166,9 +166,11 @@ class ReportRow(Base):
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
     articles_count: Mapped[int] = mapped_column(Integer)
     topics_count: Mapped[int] = mapped_column(Integer)
-    # [{"key", "heading", "items"}]: section order, headings and item counts, so that empty
-    # sections and custom headings come back exactly.
+    # [{"key", "heading", "items", "more"}]: section order, headings, item counts and the briefs
+    # past the section's cap, so that empty sections and custom headings come back exactly.
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # {reason: topics} the editor left out of the report (core.report.editing.editor.Edition).
+    left_out: Mapped[dict[str, int]] = mapped_column(JSON, server_default="{}")
     insight: Mapped[dict[str, Any]] = mapped_column(JSON)
     reading: Mapped[dict[str, Any]] = mapped_column(JSON)
     markdown: Mapped[str] = mapped_column(Text)

@@ -22,7 +22,9 @@ Relevance, section and importance are ruled in :mod:`core.report.editing.rules`,
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from core.models import ITEM_SECTION_KEYS, EditedTopic, Importance, StoredItem, Topic
 from core.report.editing.cluster import merge_duplicates
@@ -46,7 +48,9 @@ __all__ = [
     "HEADLINE_IMPORTANCE",
     "IMPORTANCE_THRESHOLDS",
     "RELEVANCE_THRESHOLD",
+    "Edition",
     "edit",
+    "edit_day",
     "extract_entities",
     "importance_of",
     "relevance",
@@ -65,6 +69,20 @@ def _entities(topic: Topic) -> tuple[str, ...]:
     return extract_entities([a.title for a in topic.articles] + [a.summary for a in topic.articles])
 
 
+#: Why a topic of the day is not in the report (``Edition.left_out``), as ``show --stats`` says it.
+OFF_TOPIC = "off_topic"
+TOLD_BEFORE = "told_before"
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """The editor's verdict on a day: the items, the stories past a section's cap, what was left out."""
+
+    items: list[EditedTopic]
+    overflow: list[EditedTopic] = field(default_factory=list)  # listed in one line, in report order
+    left_out: Counter[str] = field(default_factory=Counter)  # reason -> topics
+
+
 def edit(
     topics: Sequence[Topic],
     *,
@@ -73,34 +91,57 @@ def edit(
     max_per_section: int = 12,
     max_headlines: int = 6,
 ) -> list[EditedTopic]:
-    """The topics that make the report, each in exactly one section, in report order.
+    """The topics that make the report as items, each in exactly one section, in report order."""
+    return edit_day(
+        topics,
+        earlier=earlier,
+        language=language,
+        max_per_section=max_per_section,
+        max_headlines=max_headlines,
+    ).items
+
+
+def edit_day(
+    topics: Sequence[Topic],
+    *,
+    earlier: Sequence[StoredItem] = (),
+    language: str = "zh-TW",
+    max_per_section: int = 12,
+    max_headlines: int = 6,
+) -> Edition:
+    """The day's edition: items, overflow and the count of what was left out, and why.
 
     Sections follow ``ITEM_SECTION_KEYS``; inside one, by importance, then score, then topic key.
-    Each section keeps at most ``max_per_section`` topics, Top Headlines at most ``max_headlines``.
+    Each section keeps at most ``max_per_section`` topics as items, Top Headlines at most
+    ``max_headlines``; the rest of an on-topic section is its overflow, never dropped.
     """
     kept: list[EditedTopic] = []
+    left_out: Counter[str] = Counter()
     history = History(earlier)
     # Sorted by key first, so that the same topics in any order make the same report.
     for topic in merge_duplicates(sorted(topics, key=lambda t: t.key)):
         edited = _edit_one(topic, history, language)
-        if edited is not None:
+        if isinstance(edited, str):
+            left_out[edited] += 1
+        else:
             kept.append(edited)
     if len(kept) >= DAY_SIZE:
         kept = _relative_importance(kept)
     kept = _with_headlines(kept, min(max_headlines, max_per_section))
-    return _ordered(kept, max_per_section)
+    items, overflow = _ordered(kept, max_per_section)
+    return Edition(items, overflow, left_out)
 
 
-def _edit_one(topic: Topic, history: History, language: str) -> EditedTopic | None:
-    """The topic with its section, importance and evidence, or None if not AI or seen before."""
+def _edit_one(topic: Topic, history: History, language: str) -> EditedTopic | str:
+    """The topic with its section, importance and evidence, or why it is left out."""
     reading = read_topic(topic)
     relevance_score = text_relevance(reading)
     if relevance_score < RELEVANCE_THRESHOLD:
-        return None
+        return OFF_TOPIC
     entities = _entities(topic)
     reported, follow_up = history.verdict(topic, entities)
     if reported:
-        return None
+        return TOLD_BEFORE
     if follow_up is not None:
         topic = news_first(topic, history.reported)
     majors = major_players(reading)
@@ -167,8 +208,11 @@ def _rank(edited: EditedTopic) -> tuple[int, float, str]:
     return (edited.importance.rank, -edited.score, edited.topic.key)
 
 
-def _ordered(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:
-    out: list[EditedTopic] = []
+def _ordered(kept: list[EditedTopic], limit: int) -> tuple[list[EditedTopic], list[EditedTopic]]:
+    items: list[EditedTopic] = []
+    overflow: list[EditedTopic] = []
     for key in ITEM_SECTION_KEYS:
-        out.extend(sorted((e for e in kept if e.section == key), key=_rank)[:limit])
-    return out
+        ranked = sorted((e for e in kept if e.section == key), key=_rank)
+        items.extend(ranked[:limit])
+        overflow.extend(ranked[limit:])
+    return items, overflow

@@ -11,7 +11,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.models import FollowUp, Importance, Item, SourceLink
+from core.models import Brief, FollowUp, Importance, Item, SourceLink
 from core.report.editing.cluster import topic_key
 from core.report.importing.inline import (
     BULLET,
@@ -28,6 +28,7 @@ from core.report.importing.inline import (
     prose_text,
     source_link,
     split_blocks,
+    strip_break,
 )
 from core.text import fold, has_cjk, match_key
 
@@ -38,10 +39,36 @@ _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _ENTITY_SEPARATOR = re.compile(r"\s*(?:、|，|,(?!\d))\s*")
 
 
+_MORE_HEADINGS = [format_pattern(lb.more_stories, count=r"\d+") for lb in LABELS]
+_BRIEF = re.compile(rf"^\s*[-*+]\s+{LINK.pattern}(?:\s*[：:]\s*(?P<line>.*))?$")
+
+
 def parse_items(section: str, lines: list[str]) -> list[Item]:
-    return [
-        _item(section, title, block) for title, block in split_blocks(lines, ITEM_LINE) if title is not None
-    ]
+    return parse_section(section, lines)[0]
+
+
+def parse_section(section: str, lines: list[str]) -> tuple[list[Item], list[Brief]]:
+    """The section's items and, under its 更多報導 heading (our renderer's), its briefs."""
+    items: list[Item] = []
+    briefs: list[Brief] = []
+    for title, block in split_blocks(lines, ITEM_LINE):
+        if title is None:
+            continue
+        if any(p.fullmatch(inline(title)) for p in _MORE_HEADINGS):
+            briefs += _briefs(block)
+        else:
+            items.append(_item(section, title, block))
+    return items, briefs
+
+
+def _briefs(lines: list[str]) -> list[Brief]:
+    briefs = []
+    for line in lines:
+        found = _BRIEF.match(strip_break(line))
+        if found:
+            text = inline(found.group("line") or "")
+            briefs.append(Brief(inline(found.group("text")), text, found.group("target")))
+    return briefs
 
 
 def _item(section: str, heading: str, lines: list[str]) -> Item:

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from core.models import INSIGHT_SECTION, ITEM_SECTIONS, READING_SECTION, Item, Report, Section
+from core.models import INSIGHT_SECTION, ITEM_SECTIONS, READING_SECTION, Brief, Item, Report, Section
 from core.report.importing.inline import ReportFormatError, inline, split_blocks
 from core.report.importing.insight import parse_insight, parse_reading
-from core.report.importing.items import parse_items
+from core.report.importing.items import parse_section
 from core.report.importing.meta import (
     DEFAULT_TIMEZONE,
     as_list,
@@ -78,6 +78,7 @@ class _Body:
     """The body of a report, cut into its parts."""
 
     sections: dict[str, list[Item]] = field(default_factory=dict)
+    briefs: dict[str, list[Brief]] = field(default_factory=dict)
     insight: list[str] = field(default_factory=list)
     reading: list[str] = field(default_factory=list)
     english_votes: int = 0
@@ -114,9 +115,13 @@ def _report(meta: dict[str, Any], lines: list[str]) -> Report:
 def _sections(body: _Body, language: str) -> tuple[Section, ...]:
     """The six item sections in report order, empty ones included, headed in ``language``."""
     return tuple(
-        Section(spec.key, spec.heading if language == "zh-TW" else spec.heading_en, tuple(items))
+        Section(
+            spec.key,
+            spec.heading if language == "zh-TW" else spec.heading_en,
+            tuple(body.sections.get(spec.key, [])),
+            tuple(body.briefs.get(spec.key, [])),
+        )
         for spec in ITEM_SECTIONS
-        for items in [body.sections.get(spec.key, [])]
     )
 
 
@@ -134,7 +139,9 @@ def _body(lines: list[str]) -> _Body:
         elif key == READING_SECTION.key:
             body.reading += block
         else:
-            body.sections.setdefault(key, []).extend(parse_items(key, block))
+            items, briefs = parse_section(key, block)
+            body.sections.setdefault(key, []).extend(items)
+            body.briefs.setdefault(key, []).extend(briefs)
     return body
 
 

@@ -44,6 +44,7 @@ class Labels:
     reading_keywords: str
     footer_counts: str  # .format(articles=..., topics=...)
     footer_times: str  # .format(hours=..., time=...)
+    more_stories: str  # .format(count=...): the heading of a section's briefs past its cap
     importance_names: dict[Importance, str] = field(default_factory=dict)
 
     def importance_name(self, importance: Importance) -> str:
@@ -84,6 +85,7 @@ ZH_TW = Labels(
     reading_keywords="本日關鍵詞",
     footer_counts="資料來源：{articles} 篇文章 | 分析主題：{topics} 個",
     footer_times="資料收集時間：過去 {hours} 小時 | 報告生成時間：{time}",
+    more_stories="更多報導（{count} 則）",
     importance_names={i: i.value for i in Importance},
 )
 
@@ -113,6 +115,7 @@ EN = Labels(
     reading_keywords="Keywords of the Day",
     footer_counts="Sources: {articles} articles | Topics: {topics}",
     footer_times="Collection window: past {hours} hours | Generated: {time}",
+    more_stories="More stories ({count})",
     importance_names={
         Importance.CRITICAL: "Critical",
         Importance.HIGH: "High",

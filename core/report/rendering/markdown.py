@@ -21,7 +21,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.models import ITEM_SECTIONS, Insight, Item, Reading, Report, SourceLink
+from core.models import ITEM_SECTIONS, Brief, Insight, Item, Reading, Report, SourceLink
 from core.report.rendering.labels import Labels, labels_for
 from core.report.writing.items import clean_text
 
@@ -173,9 +173,21 @@ def _item_sections(report: Report, labels: Labels) -> list[str]:
         items = by_key[spec.key].items if spec.key in by_key else ()
         for item in items:
             blocks += [render_item(item, labels), RULE]
-        if not items:
+        more = by_key[spec.key].more if spec.key in by_key else ()
+        if more:
+            blocks += [render_briefs(more, labels), RULE]
+        if not items and not more:
             blocks += [labels.empty_section, RULE]
     return blocks
+
+
+def render_briefs(briefs: Sequence[Brief], labels: Labels) -> str:
+    """The section's stories past its cap: a heading, then one linked line each."""
+    lines = [
+        f"- {_link(b.title, b.url)}{labels.colon}{_text(b.line)}" if b.line else f"- {_link(b.title, b.url)}"
+        for b in briefs
+    ]
+    return f"### {labels.more_stories.format(count=len(briefs))}\n\n" + "\n".join(lines)
 
 
 def render_item(item: Item, labels: Labels) -> str:
