@@ -145,6 +145,7 @@ def test_no_story_on_topic_vanishes_past_a_section_cap(demo, store):
     briefs = [b for s in report.sections for b in s.more]
     assert briefs and len(report.items) + len(briefs) == len(kept)
     assert all(len(s.items) <= 12 for s in report.sections)
-    # A brief of a Chinese report has, when it has a line at all, a Chinese one.
+    # A brief of a Chinese report has a Chinese title and, when it has a line at all, a Chinese one.
+    assert sum(has_cjk(b.title) for b in briefs) >= 0.9 * len(briefs)
     assert all(has_cjk(b.line) for b in briefs if b.line)
     assert dict(report.left_out).get("off_topic", 0) >= 1  # the planted robbery story

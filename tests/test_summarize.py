@@ -196,7 +196,7 @@ def test_no_sentence_is_repeated_across_summary_details_and_use_cases() -> None:
 def test_paper_theme_titles_count_the_papers() -> None:
     zh = _write(_edited(PAPERS, "research"), "zh-TW")
     en = _write(_edited(PAPERS, "research"), "en")
-    assert zh.title == "Plasticity、Reinforcement Learning 等 3 篇研究"
+    assert zh.title == "持續學習與強化學習：3 篇研究"  # what they share, in Chinese
     assert en.title == "Plasticity and Reinforcement Learning: 3 related papers"
     assert [s.name for s in en.sources] == ["arXiv:2512.01034", "arXiv:2510.01460", "arXiv:2509.19698"]
     assert len(en.details) == 3 and en.details[0].startswith("Loss of Plasticity in Offline-to-Online")

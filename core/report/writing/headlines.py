@@ -15,6 +15,7 @@ import re
 
 from core.models import EditedTopic, Event
 from core.report.editing.events import is_model
+from core.terms import chinese_terms
 from core.text import has_cjk
 
 _MONEY = re.compile(
@@ -59,7 +60,7 @@ def _trimmed(number: float) -> str:
 
 def _templates(event: Event, text: str) -> str:
     """The headline for the event, or "" when its kind has no template or names are missing."""
-    s, o = event.subject, event.object
+    s, o = _trimmed_name(event.subject), _trimmed_name(event.object)
     thing = "模型" if is_model(event, text) else "產品"
     amount = money_in_chinese(text)
     by_kind = {
@@ -76,11 +77,122 @@ def _templates(event: Event, text: str) -> str:
 
 
 def _rollout(event: Event, text: str) -> str:
-    if not event.object:
-        return f"{event.subject} 擴大上線"
+    subject, thing = _trimmed_name(event.subject), _trimmed_name(event.object)
+    if not thing:
+        return f"{subject} 擴大上線"
     if re.search(r"\bbrings?\b", text, re.I):  # "Samsung brings X to Galaxy A": a feature for it
-        return f"{event.subject} 為 {event.object} 推出新功能"
-    return f"{event.subject} 登陸 {event.object}"
+        return f"{subject} 為 {thing} 推出新功能"
+    return f"{subject} 登陸 {thing}"
+
+
+# A Title Case headline capitalises every word, so the event's "name" may run on into the rest
+# of the headline ("AI Agents Across Trade Finance Back Office"): cut at its first function word.
+_FUNCTION_WORD = re.compile(
+    r"\s+(?:across|for|with|to|in|of|on|at|by|from|into|via|and|as|amid|after)\b.*$", re.I
+)
+_NAME_WORDS = 3
+
+
+def _trimmed_name(name: str) -> str:
+    """``name`` up to its first function word; "" when what is left is a phrase, not a name."""
+    name = _FUNCTION_WORD.sub("", name).strip()
+    return name if len(name.split()) <= _NAME_WORDS else ""
+
+
+# What a story of each kind is, said after its subject: "世界模型與機器人觀察".
+_KIND_WORDS = {
+    "paper": "研究",
+    "analysis": "觀察",
+    "policy": "政策動態",
+    "tool": "工具更新",
+    "release": "新發布",
+    "open_source": "開源發布",
+    "rollout": "上線動態",
+    "deployment": "導入案例",
+    "partnership": "合作動態",
+    "funding": "融資動態",
+    "acquisition": "併購動態",
+    "earnings": "財報動態",
+}
+_SECTION_WORDS = {
+    "research": "研究",
+    "tools": "工具",
+    "applications": "應用",
+    "trends": "觀察",
+    "market": "市場動態",
+}
+_LATIN_NAME = re.compile(r"^[A-Z0-9][\w.+&'’-]*(?: [A-Z0-9][\w.+&'’-]*)*$")
+
+
+def _topic_headline(edited: EditedTopic, title: str, summary: str) -> str:
+    """A headline naming the story's subject and terms in Chinese, when no template fits.
+
+    Only what the story names is said: its subject, its terms in Chinese (``core.terms``) and the
+    kind of story; "" when the title names no term we know, so the English title stays.
+    """
+    kind = _KIND_WORDS.get(edited.event.kind) or _SECTION_WORDS.get(edited.section, "動態")
+    terms = [
+        t for t in chinese_terms(title, 3) or chinese_terms(_first_sentence(summary), 3) if t[:2] not in kind
+    ]
+    names = _names_in(edited, title)
+    if terms:
+        return _spaced(f"{names} {'與'.join(terms[:2])}{kind}" if names else f"{'與'.join(terms[:2])}{kind}")
+    return _spaced(f"{names} {kind}") if names else ""
+
+
+# Capitalised words of a headline that name no one: "AI" stands in every story, and sentence-
+# initial words ("Teachers say…", "We did the math…") are capitals of grammar, not of names.
+_NOT_NAMES = frozenset(
+    ["ai", "llm", "llms", "ml", "api", "apis", "it", "gpu", "gpus", "sdk", "we", "the", "a", "an", "our"]
+)
+
+
+def _names_in(edited: EditedTopic, title: str) -> str:
+    """The story's subject, else up to two of its Latin-script entities that the title names."""
+    candidates = [edited.event.subject, *edited.entities] if edited.event.subject else list(edited.entities)
+    named: list[str] = []
+    for name in candidates:
+        if _plausible_name(name, title) and not any(name in n or n in name for n in named):
+            named.append(name)
+    return "、".join(named[:2])
+
+
+def _plausible_name(name: str, title: str) -> bool:
+    if not name or not _LATIN_NAME.match(name) or name.casefold() in _NOT_NAMES:
+        return False
+    if not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", title):
+        return False  # in the title as a word of its own, not inside "LLM-Driven"
+    if chinese_terms(name) and len(name.split()) == 1:
+        return False  # a term of the lexicon ("Transformers", "Robots"): said in Chinese already
+    if not _marked(name.split("-")[-1]) and "-" in name:
+        return False  # "Cost-Aware", "LLM-Driven": an adjective made of words, not a name
+    # Title Case capitalises every word and a sentence its first: only a name's own marks
+    # (GraphRAG, FP4, OpenAI) or a name inside a sentence-case headline count then.
+    if _title_case(title):
+        return len(name.split()) == 1 and _marked(name)
+    return _marked(name) or not title.startswith(name)
+
+
+def _marked(word: str) -> bool:
+    """A capital after the first letter or a digit: how names differ from capitalised words."""
+    return any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+
+
+def _title_case(title: str) -> bool:
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", title) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+_CJK_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])")
+
+
+def _spaced(text: str) -> str:
+    """One space between Chinese and Latin or digits, as Taiwan's typesetting does: "與 AI 代理"."""
+    return " ".join(_CJK_LATIN.sub(" ", text).split())
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
 
 
 def chinese_headline(edited: EditedTopic, title: str, summary: str) -> tuple[str, str]:
@@ -91,7 +203,7 @@ def chinese_headline(edited: EditedTopic, title: str, summary: str) -> tuple[str
     if has_cjk(title):
         return title, summary
     text = " ".join([title, summary])
-    headline = _templates(edited.event, text)
+    headline = _templates(edited.event, text) or _topic_headline(edited, title, summary)
     if not headline:
         return title, summary
     # The extract may join sentences of several outlets: marked as quoted, not credited to one.

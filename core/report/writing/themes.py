@@ -1,9 +1,10 @@
 """Titles for paper themes: several arXiv papers clustered on one subject get one item.
 
-The title names what the papers share, as their own titles spell it ("Reinforcement Learning"),
-and how many there are: "RLVR、Reinforcement Learning 等 2 篇研究" or "Speculative Decoding:
-3 related papers". Phrases come from the topic terms and the tokens two titles share, grown by a
-neighbouring word while two titles still agree; abstracts are the fallback when titles share nothing.
+The title names what the papers share and how many there are. In Chinese, by the terms of our
+bilingual lexicon (``core.terms``) two papers share: "強化學習與獎勵模型：3 篇研究"; in English,
+as their own titles spell it: "Speculative Decoding: 3 related papers". Phrases come from the
+topic terms and the tokens two titles share, grown by a neighbouring word while two titles still
+agree; abstracts are the fallback when titles share nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from core.models import SourceKind, Topic
 from core.report.writing.items import clean_headline, clean_text
 from core.report.writing.sentences import content_tokens, strip_boilerplate, word_set
+from core.terms import chinese_terms
 from core.text import fold, has_cjk
 
 # Words that a title shares without sharing a theme ("Across", "Towards", "Models").
@@ -44,10 +46,23 @@ def theme_title(topic: Topic, language: str) -> str | None:
     n = len(topic.articles)
     terms = _theme_terms(topic)
     if language.startswith("zh"):
+        named = _chinese_theme(topic)
+        if named:
+            return f"{named}：{n} 篇研究"
         return f"{'、'.join(terms) if terms else lead_title} 等 {n} 篇研究"
     if terms:
         return f"{_capitalize(' and '.join(terms))}: {n} related papers"
     return f"{lead_title} and {n - 1} related paper{'s' if n > 2 else ''}"
+
+
+def _chinese_theme(topic: Topic) -> str:
+    """The theme in Chinese: the lexicon's terms two papers share, else those of the lead paper."""
+    per_paper = [
+        chinese_terms(clean_text(f"{a.title} {strip_boilerplate(a.summary)}"), 6) for a in topic.articles
+    ]
+    counts = Counter(term for terms in per_paper for term in terms)
+    shared = [term for term, n in counts.most_common() if n > 1][:2]
+    return "與".join(shared or chinese_terms(clean_text(topic.lead.title), 2))
 
 
 def _theme_terms(topic: Topic, limit: int = 2) -> list[str]:
