@@ -2,9 +2,11 @@
 
 ``bench.quality`` rebuilds the sample reports from feeds to see how our editor and writer treat
 a real day's news: every item of the report is one story; each story is told by one to four
-articles from different outlets (as many as the item cites), each article carrying the item's
-lead sentence and its share of the details and use cases, so the whole story is in the feeds
-but no outlet has all of it. Papers (items of 模型與技術更新) come from a paper feed first.
+articles (as many as the item cites), each carrying the item's lead sentence and its share of
+the details and use cases, so the whole story is in the feeds but no outlet has all of it. An
+article keeps the URL the sample cites and comes from that site's feed (arXiv papers from a
+paper feed), so a story is told by the outlets that really told it; a citation that is not a
+URL ("[來源1](1)") becomes an article of a made-up wire.
 
 Real feeds are not clean, so some articles carry what real ones carry: a WordPress footer
 ("The post … appeared first on …"), a prompt-injection line, a "read the full story" line with
@@ -21,6 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from core.models import Item, Report, SourceConfig, SourceKind
@@ -88,43 +91,50 @@ def sample_day(report: Report, *, window_end: datetime) -> SampleDay:
     """The feeds that tell ``report``'s stories, all published in the 24 hours before ``window_end``."""
     articles: list[_Article] = []
     stories: list[Story] = []
+    used: set[str] = set()
     for number, item in enumerate(report.items):
-        told = _articles(item, number, window_end, first_index=len(articles))
+        told = _articles(item, number, window_end, first_index=len(articles), used=used)
         articles.extend(told)
         urls = tuple(a.url for a in told)
         stories.append(Story(f"story-{number}", item.section, item.title, urls, about_ai(item)))
-    outlets = (*NEWS_OUTLETS, PAPER_OUTLET)
+    outlets = dict.fromkeys(a.outlet for a in articles)
     feeds = {
-        f"/{outlet}.xml": _rss(outlet, [a for a in articles if a.outlet == outlet])
-        for outlet in outlets
-        if any(a.outlet == outlet for a in articles)
+        f"/{outlet}.xml": _rss(outlet, [a for a in articles if a.outlet == outlet]) for outlet in outlets
     }
     return SampleDay(feeds, tuple(stories), report.language)
 
 
-def _articles(item: Item, number: int, window_end: datetime, *, first_index: int) -> list[_Article]:
+def _articles(
+    item: Item, number: int, window_end: datetime, *, first_index: int, used: set[str]
+) -> list[_Article]:
     count = max(1, min(MAX_ARTICLES, len(item.sources)))
-    outlets = list(NEWS_OUTLETS)
-    if item.section == "research":
-        outlets.insert(0, PAPER_OUTLET)
+    cited = [s.url for s in item.sources if s.valid and s.url.startswith(("https://", "http://"))]
     lead, rest = _lead(item.summary)
     shares = [*rest, *item.details, *item.use_cases]
     told = []
     for j in range(count):
         index = first_index + j
-        outlet = outlets[j % len(outlets)]
         slug = f"{window_end:%Y%m%d}-story-{number}-{j}"
+        url = cited[j] if j < len(cited) and cited[j] not in used else ""
+        outlet = _outlet(url) if url else NEWS_OUTLETS[index % len(NEWS_OUTLETS)]
+        url = url or f"https://{outlet}.example.com/{window_end:%Y/%m/%d}/{slug}"
+        used.add(url)
         body = (lead, *shares[j::count])
         told.append(
             _Article(
                 outlet,
-                f"https://{outlet}.example.com/{window_end:%Y/%m/%d}/{slug}",
+                url,
                 item.title if j == 0 else _other_title(lead, item.title),
                 (*body, *_noise(index, outlet, slug, item.title)),
                 window_end - timedelta(minutes=50 + (37 * index) % (22 * 60)),
             )
         )
     return told
+
+
+def _outlet(url: str) -> str:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return PAPER_OUTLET if host == "arxiv.org" else host
 
 
 def about_ai(item: Item) -> bool:

@@ -17,14 +17,24 @@ from fakes.feed_server import LOOPBACK
 from app.demo.server import DemoFeedServer
 from core.models import ALL_SECTIONS, ITEM_SECTION_KEYS
 from core.pipeline import BuildOptions, BuildResult, IngestResult, build, ingest
+from core.report.editing.cluster import cluster
+from core.report.editing.editor import edit
 from core.report.window import report_window
 from core.report.writing.summarize import ExtractiveSummarizer
 from core.sources.fetch import make_client
-from core.report.editing.cluster import cluster
-from core.report.editing.editor import edit
 from core.text import has_cjk, match_key
 
 NOW = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)
+# ### headings that are parts of the insight and reading, or a section's list of briefs.
+NOT_ITEMS = (
+    "今日趨勢總結",
+    "技術發展脈絡",
+    "未來展望",
+    "深度文章推薦",
+    "相關技術背景",
+    "本日關鍵詞",
+    "更多報導",
+)
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
 
 
@@ -69,7 +79,15 @@ def test_every_item_is_complete_and_every_link_is_http(demo):
     # A story that names no organisation, product or person has no 關鍵實體 rather than filler.
     assert sum(bool(item.entities) for item in items) >= 0.9 * len(items)
     for block in built.markdown.split("\n### ")[1:]:
-        parts = ("今日趨勢總結", "技術發展脈絡", "未來展望", "深度文章推薦", "相關技術背景", "本日關鍵詞", "更多報導")
+        parts = (
+            "今日趨勢總結",
+            "技術發展脈絡",
+            "未來展望",
+            "深度文章推薦",
+            "相關技術背景",
+            "本日關鍵詞",
+            "更多報導",
+        )
         if block.startswith(parts):
             continue
         for label in ("**核心摘要**", "**關鍵實體**", "**重要性**", "**來源**"):

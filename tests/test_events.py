@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import SourceKind
+from core.report.editing.editor import edit
 from core.report.editing.events import read_event, section_for
 from tests.factories import article, topic
 
@@ -65,12 +66,18 @@ def test_the_object_keeps_its_version_and_skips_amounts():
     assert funding.subject == "Mistral AI" and "2bn" not in funding.object
 
 
-def test_a_story_of_papers_is_research():
+def test_a_story_of_papers_is_research_unless_it_releases_a_dataset():
     paper = article(
         "Judging the Judges: position bias in LLM evaluators", "We measure bias.", kind=SourceKind.PAPER
     )
     event = read_event(topic(paper))
-    assert event.kind == "paper" and section_for(event, paper.title) == "research"
+    # The kind leaves papers to the editor's cues: research, or tools for a dataset or toolkit.
+    assert event.kind == "paper" and section_for(event, paper.title) is None
+    assert edit([topic(paper)], max_headlines=0)[0].section == "research"
+    dataset = article("ISS-Geo142: a benchmark dataset for geolocating ISS photos", "", kind=SourceKind.PAPER)
+    assert edit([topic(dataset)], max_headlines=0)[0].section == "tools"
+    chinese = article("ISS-Geo142：太空影像地理定位基準資料集", "", kind=SourceKind.PAPER)
+    assert edit([topic(chinese)], max_headlines=0)[0].section == "tools"
 
 
 def test_a_headline_without_a_known_verb_leaves_the_section_to_the_cue_words():

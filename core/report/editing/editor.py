@@ -61,6 +61,7 @@ HEADLINE_IMPORTANCE = frozenset({Importance.CRITICAL, Importance.HIGH})
 #: From this many kept topics on, importance is ranked against the day, not an absolute bar.
 DAY_SIZE = 10
 MIN_HEADLINES = 3
+HEADLINE_SHARE = 5  # at most one story in five leads, past the first three
 # Shares of the day's topics, strongest first, that get each label after the headlines' 高.
 _DAY_SHARES = ((0.10, Importance.HIGH), (0.35, Importance.MEDIUM_HIGH), (0.75, Importance.MEDIUM))
 
@@ -184,6 +185,9 @@ def _with_headlines(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:
     """
     ranked = sorted(kept, key=_rank)
     if len(kept) >= DAY_SIZE:
+        # Past the first three, a headline must be near them and the section stay a fifth of
+        # the day at most: on a day of sixteen stories, six "top" stories are not a top.
+        limit = min(limit, max(MIN_HEADLINES, len(kept) // HEADLINE_SHARE))
         bar = 0.8 * ranked[MIN_HEADLINES - 1].score
         heads = ranked[:MIN_HEADLINES] + [e for e in ranked[MIN_HEADLINES:limit] if e.score >= bar]
         heads = [

@@ -224,7 +224,7 @@ _SECTION_OF_KIND = {
     "acquisition": "market",
     "earnings": "market",
     "tool": "tools",
-    "paper": "research",
+    # "paper": None, the editor's cues decide (a paper releasing a dataset or toolkit is a tool)
     "deployment": "applications",
     "partnership": "applications",
     "policy": "trends",

@@ -193,7 +193,8 @@ RELEVANCE_ZH: dict[str, float] = _weighted(
     3.0: 人工智能, 人工智慧, 大模型, 大语言模型, 大語言模型, 语言模型, 語言模型, 机器学习, 機器學習,
          深度学习, 深度學習, 神经网络, 神經網路, 神經網絡, 具身智能, 英伟达, 英偉達, 輝達, 通义千问,
          通義千問, 文心一言, 深度求索, 开源模型, 開源模型
-    2.5: 智能体, 智能體, 算力, 数据中心, 資料中心, 數據中心, 智谱, 智譜, 月之暗面
+    2.5: 智能体, 智能體, 算力, 数据中心, 資料中心, 數據中心, 智谱, 智譜, 月之暗面, 影像生成, 图像生成,
+         圖像生成, 影片生成, 视频生成, 視頻生成, 聊天机器人, 聊天機器人, 世界模型, 强化学习, 強化學習
     2.0: 生成式, 芯片, 晶片, 半导体, 半導體, 自动驾驶, 自動駕駛, 数据集, 資料集, 數據集, 多模态,
          多模態, 豆包
     1.5: 具身
@@ -263,6 +264,12 @@ PAPER_TOOL_CUES: dict[tuple[str, ...], float] = _phrases(
     """
     1.0: a dataset, new dataset, benchmark dataset, a benchmark, a toolkit, a library, an open source,
          open source library, open source toolkit
+    """
+)
+PAPER_TOOL_CUES_ZH: dict[str, float] = _weighted(
+    """
+    1.0: 基準資料集, 基准数据集, 新資料集, 新数据集, 開源資料集, 开源数据集, 工具包, 工具庫, 工具库,
+         開源庫, 开源库
     """
 )
 SECTION_CUES_ZH: dict[str, dict[str, float]] = {

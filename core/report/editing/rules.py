@@ -102,8 +102,8 @@ def section_of(reading: TopicText) -> str:
     """The natural section: where the cue words weigh most (titles count double)."""
     if reading.papers_only:
         # A paper is research, unless its title says it releases a dataset, benchmark or tool.
-        cues = lexicon.PAPER_TOOL_CUES
-        return "tools" if any(t.score(cues, {}) for t in reading.titles) else "research"
+        cues, cues_zh = lexicon.PAPER_TOOL_CUES, lexicon.PAPER_TOOL_CUES_ZH
+        return "tools" if any(t.score(cues, cues_zh) for t in reading.titles) else "research"
     scores = {key: 0.0 for key in ITEM_SECTION_KEYS[1:]}
     for key in scores:
         en, zh = lexicon.SECTION_CUES_EN[key], lexicon.SECTION_CUES_ZH[key]

@@ -46,7 +46,8 @@ def theme_title(topic: Topic, language: str) -> str | None:
     n = len(topic.articles)
     terms = _theme_terms(topic)
     if language.startswith("zh"):
-        named = _chinese_theme(topic)
+        # A Chinese paper names its own theme better than the words two titles happen to share.
+        named = _chinese_theme(topic) or (lead_title if has_cjk(lead_title) else "")
         if named:
             return f"{named}：{n} 篇研究"
         return f"{'、'.join(terms) if terms else lead_title} 等 {n} 篇研究"
