@@ -144,9 +144,14 @@ def about_ai(item: Item) -> bool:
 
 
 def _other_title(lead: str, title: str) -> str:
-    """Another outlet's headline for the story: its lead, shortened, as outlets write their own."""
-    words = _CLAUSE_END.split(lead, maxsplit=1)[0].strip()
-    return words[:48] if len(words) >= 8 else f"{title}（{len(lead)}）"
+    """Another outlet's headline for the story: its lead's first clauses, as outlets write their own."""
+    clauses = [c.strip() for c in _CLAUSE_END.split(lead) if c.strip()]
+    headline = ""
+    for clause in clauses:  # whole clauses only, until the headline is long enough to stand
+        headline = f"{headline}，{clause}" if headline else clause
+        if len(headline) >= 16:
+            break
+    return headline if len(headline) >= 8 else f"{title}（{len(lead)}）"
 
 
 def _lead(summary: str) -> tuple[str, list[str]]:

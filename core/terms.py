@@ -180,6 +180,7 @@ class Found:
 
     zh: str
     start: int
+    english: str  # the form as the text writes it
 
 
 @cache
@@ -208,7 +209,7 @@ def find_terms(text: str) -> list[Found]:
         zh = names[int(match.lastgroup[1:])]
         if zh not in seen:
             seen.add(zh)
-            found.append(Found(zh, match.start()))
+            found.append(Found(zh, match.start(), match.group()))
     return found
 
 

@@ -107,7 +107,8 @@ def test_story_with_new_articles_is_a_follow_up(store, server):
     assert item.follow_up is not None
     assert (item.follow_up.date, item.follow_up.title) == (day1.report.date, first.title)
     assert FOLLOW_UP[0] in item.article_urls
-    assert item.title == FOLLOW_UP[1]  # a follow-up leads with what is new
+    # A follow-up leads with what is new: the safety questions, not day one's launch again.
+    assert item.title != first.title and "安全" in item.title
     assert "後續報導" in day2.markdown
     stored = store.get_report(day2.report.date)
     assert gpt7_items(stored)[0].follow_up == item.follow_up

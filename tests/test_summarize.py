@@ -405,7 +405,9 @@ def test_overview_pieces_are_filled_from_the_items(language: str) -> None:
     assert overview.description and overview.summary and 3 <= len(overview.tags) <= 6
     insight = overview.insight
     assert insight.trends and insight.context and insight.outlook and 3 <= len(insight.watchlist) <= 5
-    assert "293" in insight.trends[0]
+    # 今日趨勢總結 tells the day's storylines, each naming the items that carry it.
+    titles = [item.title for item in items]
+    assert sum(title in insight.trends[0] for title in titles) >= 2 and "OpenAI" in insight.trends[0]
     source_urls = {s.url for item in items for s in item.sources}
     assert 3 <= len(overview.reading.articles) <= 5
     assert {r.url for r in overview.reading.articles} <= source_urls
@@ -424,7 +426,8 @@ def test_overview_mentions_follow_ups_and_uses_the_report_language() -> None:
     en = build_overview(_items("en"), day=date(2025, 12, 12), language="en", articles_count=10)
     assert any("2025/12/10" in p for p in zh.insight.outlook)
     assert zh.title.startswith("AI 每日情報：") and en.title.startswith("AI Daily: ")
-    assert "則重點" in zh.insight.trends[0] and "stories" in en.insight.trends[0]
+    assert "串起今日" in zh.insight.trends[0] and "of today's stories" in en.insight.trends[0]
+    assert not any("\u4e00" <= c <= "\u9fff" for c in en.insight.trends[0])  # English terms in English
 
 
 def test_overview_of_no_items_is_still_complete() -> None:

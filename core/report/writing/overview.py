@@ -27,6 +27,7 @@ from core.models import (
 from core.report.rendering.labels import labels_for
 from core.report.writing.glossary import find_terms
 from core.report.writing.sentences import clip, split_sentences
+from core.report.writing.storylines import Storyline, storylines
 from core.text import fold, has_cjk
 
 _ZH = {
@@ -42,6 +43,19 @@ _ZH = {
     "summary_empty": "今日從 {articles} 篇文章中沒有整理出重點項目。",
     "trends_counts": "今日從 {articles} 篇文章中整理出 {n} 則重點：{mix}。重要性最高的是{tops}。",
     "trends_lead": "{title}：{sentence}",
+    "line": "「{label}」串起今日 {n} 則報導：{titles}。{facts}。",
+    "line_section": "同屬{sections}",
+    "line_sections": "分屬{sections}",
+    "line_shared": "也都涉及{shared}",
+    "line_outlets": "共有 {count} 個來源報導",
+    "sections": {
+        "top_headlines": "今日焦點",
+        "research": "模型與技術",
+        "tools": "工具與資源",
+        "applications": "產業應用",
+        "trends": "產業趨勢",
+        "market": "市場動態",
+    },
     "rank": "{title}（{importance}）",
     "context_recurring": "模型研究與工具類共 {k} 則項目，反覆出現的主題包括{themes}。",
     "context_scattered": "模型研究與工具類共 {k} 則項目，主題較分散，分別涉及{themes}。",
@@ -75,6 +89,19 @@ _EN = {
         "Today {n} stories were selected from {articles} articles: {mix}. The most important are {tops}."
     ),
     "trends_lead": "{title}: {sentence}",
+    "line": "{label} runs through {n} of today's stories: {titles}. {facts}.",
+    "line_section": "All are in {sections}",
+    "line_sections": "They span {sections}",
+    "line_shared": "they also share {shared}",
+    "line_outlets": "{count} sources reported them",
+    "sections": {
+        "top_headlines": "Top Headlines",
+        "research": "Research",
+        "tools": "Tools",
+        "applications": "Applications",
+        "trends": "Trends",
+        "market": "Market",
+    },
     "rank": "{title} ({importance})",
     "context_recurring": "Across the research and tools items ({k}), recurring themes are {themes}.",
     "context_scattered": "The research and tools items ({k}) are spread across topics: {themes}.",
@@ -94,6 +121,8 @@ _EN = {
     "default_tags": ("AI", "Daily Briefing"),
 }
 _RESEARCH_KEYS = ("research", "tools")
+# Words every AI report could carry in its title: they say nothing of the day.
+_SAYS_NOTHING = frozenset({"ai", "llm", "llms", "模型", "人工智慧", "arxiv"})
 _KIND_ORDER = {"blog": 0, "paper": 1, "news": 2}
 _CJK_THEN_LATIN = re.compile(r"([\u3400-\u9fff])([A-Za-z0-9])")
 _LATIN_THEN_CJK = re.compile(r"([A-Za-z0-9%])([\u3400-\u9fff])")
@@ -108,14 +137,16 @@ def build_overview(items: Sequence[Item], *, day: date, language: str, articles_
     """Title, description, summary, tags, insight and reading for one report."""
     p = _phrases(language)
     ranked = _ranked(items)
-    keywords = _keywords(ranked, language)
+    lines = storylines(ranked, language)
+    # The day's storylines name it first; the most shared entities and terms fill in.
+    keywords = list(dict.fromkeys([*(line.label for line in lines), *_keywords(ranked, language)]))
     overview = Overview(
         title=_title(keywords, day, p),
         description=_description(ranked, p),
         summary=_summary(items, keywords, articles_count, language, p),
         tags=_tags(keywords, p),
         insight=Insight(
-            trends=_trends(items, ranked, articles_count, language, p),
+            trends=_trends(items, ranked, lines, articles_count, language, p),
             context=_context(items, language, p),
             outlook=_outlook(ranked, language, p),
             watchlist=_watchlist(ranked, p),
@@ -227,7 +258,7 @@ def _quoted(items: Sequence[Item], p: dict, limit: int = 60) -> list[str]:
 
 
 def _title(keywords: list[str], day: date, p: dict) -> str:
-    theme = [k for k in keywords if len(k) <= 30][:3]
+    theme = [k for k in keywords if len(k) <= 30 and fold(k) not in _SAYS_NOTHING][:3]
     stamp = f"{day:%Y/%m/%d}"
     if not theme:
         return p["title_plain"].format(date=stamp)
@@ -274,23 +305,36 @@ def _first_sentence(text: str, limit: int = 160) -> str:
 
 
 def _trends(
-    items: Sequence[Item], ranked: list[Item], articles: int, language: str, p: dict
+    items: Sequence[Item], ranked: list[Item], lines: list[Storyline], articles: int, language: str, p: dict
 ) -> tuple[str, ...]:
-    """Counts and section mix, the three most important items, then the lead facts of the top two."""
+    """One paragraph per storyline: its items by name and what links them; the leads of the
+    day's top two stories when no storyline runs through the day."""
     if not items:
         return (p["summary_empty"].format(articles=articles),)
-    labels = labels_for(language)
-    tops = [
-        p["rank"].format(title=q, importance=labels.importance_name(item.importance))
-        for q, item in zip(_quoted(ranked[:3], p), ranked[:3], strict=True)
-    ]
-    mix = _mix(items, language, p)
-    counts = p["trends_counts"].format(articles=articles, n=len(items), mix=mix, tops=_join(tops, p))
+    paragraphs = [_storyline(line, ranked, language, p) for line in lines]
+    if paragraphs:
+        return tuple(paragraphs)
     leads = [
         p["trends_lead"].format(title=q, sentence=_first_sentence(item.summary))
         for q, item in zip(_quoted(ranked[:2], p), ranked[:2], strict=True)
     ]
-    return (counts, " ".join(leads))
+    return (" ".join(leads),)
+
+
+def _storyline(line: Storyline, ranked: list[Item], language: str, p: dict) -> str:
+    members = [ranked[i] for i in line.items]
+    sections = list(dict.fromkeys(p["sections"][i.section] for i in members if i.section in p["sections"]))
+    outlets = {s.name for i in members for s in i.sources}
+    facts = [
+        p["line_sections" if len(sections) > 1 else "line_section"].format(sections=p["sep"].join(sections))
+    ]
+    if line.shared:
+        facts.append(p["line_shared"].format(shared=_join(line.shared[:3], p)))
+    if len(outlets) > 1:
+        facts.append(p["line_outlets"].format(count=len(outlets)))
+    return p["line"].format(
+        label=line.label, n=len(members), titles=_join(_quoted(members[:4], p), p), facts=p["sep"].join(facts)
+    )
 
 
 def _term_counts(items: Sequence[Item], language: str) -> Counter[str]:
