@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core.models import ITEM_SECTION_KEYS, Importance, SourceKind, Topic
 from core.report.editing import lexicon
+from core.report.figures import key_figure
 from core.text import fold, has_cjk
 
 #: Lexicon score a non-paper topic needs to count as AI news (see :func:`relevance`).
@@ -164,4 +165,10 @@ def evidence_line(topic: Topic, majors: Sequence[str], language: str) -> str:
         parts.append(words["papers" if papers > 1 else "paper"].format(n=papers))
     if majors:
         parts.append(words["involves"].format(names=words["sep"].join(majors[:4])))
+    # The concrete fact behind the label, from the headlines first: what a reader weighs it by.
+    figure = key_figure(
+        [*(a.title for a in topic.articles), *(a.summary[:300] for a in topic.articles)], language
+    )
+    if figure:
+        parts.append(figure)
     return words["join"].join(parts)

@@ -15,47 +15,11 @@ import re
 
 from core.models import EditedTopic, Event
 from core.report.editing.events import is_model
+from core.report.figures import chinese_number, money_in_chinese
 from core.terms import chinese_terms
+
+__all__ = ["chinese_headline", "chinese_number", "money_in_chinese"]
 from core.text import has_cjk
-
-_MONEY = re.compile(
-    r"(?P<cur>US\$|\$|€|£|¥|RMB\s?|CNY\s?)\s?(?P<num>\d[\d,]*(?:\.\d+)?)\s?"
-    r"(?P<unit>trillion|billion|million|thousand|tn|bn|[kmbt])?(?![a-z])",
-    re.I,
-)
-_UNITS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9}
-_UNITS |= {"trillion": 1e12, "tn": 1e12, "t": 1e12}
-_CURRENCY = {
-    "us$": "美元",
-    "$": "美元",
-    "€": "歐元",
-    "£": "英鎊",
-    "¥": "日圓",
-    "rmb": "人民幣",
-    "cny": "人民幣",
-}
-
-
-def money_in_chinese(text: str) -> str:
-    """The first amount of money in ``text`` in Chinese units ("$1.2B" → "12 億美元"), or ""."""
-    match = _MONEY.search(text)
-    if not match:
-        return ""
-    value = float(match["num"].replace(",", "")) * _UNITS.get((match["unit"] or "").lower(), 1.0)
-    currency = _CURRENCY[match["cur"].strip().lower()]
-    return f"{chinese_number(value)}{currency}"
-
-
-def chinese_number(value: float) -> str:
-    """A number in 兆 / 億 / 萬 as Taiwan writes them: 85e6 → "8,500 萬", 1.2e9 → "12 億"."""
-    for size, unit in ((1e12, "兆"), (1e8, "億"), (1e4, "萬")):
-        if value >= size:
-            return f"{_trimmed(value / size)} {unit}"
-    return f"{_trimmed(value)} "
-
-
-def _trimmed(number: float) -> str:
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
 
 
 def _templates(event: Event, text: str) -> str:
