@@ -297,7 +297,8 @@ def test_reason_lists_the_evidence_in_the_report_language():
         en[AGS.key].reason
         == "Reported by 2 outlets (TechCrunch, AI Business); involves OpenAI, Google, Microsoft"
     )
-    assert en[FUNDING.key].reason == "Reported by TechCrunch"
+    assert en[FUNDING.key].reason == "Reported by TechCrunch; amount $50M"  # the fact behind the label
+    assert zh[FUNDING.key].reason == "1 家媒體報導（TechCrunch）；金額 5,000 萬美元"
 
 
 def test_instructions_inside_an_article_change_nothing():
