@@ -24,7 +24,7 @@ from fakes.openai_server import TRACEBACK_LINE, FakeOpenAI, Fault
 from app.writers import open_writer, structured_modes
 from bot.llm_answer import LLMAnswerer
 from core.config import Settings
-from core.llm.client import ModeBook, make_sync_client, one_line, server_of
+from core.llm.client import ModeBook, make_sync_client, one_line
 from core.models import EditedTopic, Importance, Item
 from core.report.writing.llm_writer import LLMSummarizer, MemoryCache, make_client
 from core.store.report_items import ReportedItem
@@ -70,19 +70,20 @@ def test_a_refused_json_schema_is_found_once_and_json_object_used_after(caplog):
     assert fake.calls <= len(TOPICS) + 2  # one refused request, no SDK retries of it
     stats = writer.usage()
     assert (stats.calls, stats.failures, stats.fallbacks) == (len(TOPICS) + 1, 0, 0)
-    assert (
-        writer.modes.mode(
-            server_of(
-                make_client(api_key="t", base_url=fake.base_url, timeout=1, max_retries=0), "fake-model"
-            )
-        )
-        == "json_object"
-    )
+    assert writer.modes.mode(f"{fake.base_url} fake-model") == "json_object"  # by base URL and model
     # The schema travels under response_format.schema, as llama-cpp-python takes it.
     body = fake.requests[-2].body["response_format"]
     assert body["type"] == "json_object" and body["schema"]["required"]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert TRACEBACK_LINE not in server_says(caplog)
+
+
+def test_calls_waiting_for_the_probe_then_run_at_once():
+    topics = [edited(n) for n in range(6)]
+    with FakeOpenAI(refuse=("json_schema",), latency=0.1) as fake:
+        items, _ = asyncio.run(write_day(fake, topics, concurrency=3))
+    assert {item.writer for item in items} == {"llm"}
+    assert fake.max_in_flight == 3  # the lock is held for the probe only, not for the calls after it
 
 
 def test_a_server_taking_neither_gets_the_schema_in_the_prompt():
@@ -167,6 +168,7 @@ def test_a_forced_mode_the_server_refuses_ends_the_llm_part_with_one_line(caplog
         items, writer = asyncio.run(write_day(fake, modes=ModeBook(forced="json_schema"), concurrency=1))
     assert {i.writer for i in items} == {"llm-fallback"}
     assert fake.calls == 1  # no retries of a refusal, and nothing asked after it
+    assert (writer.usage().calls, writer.usage().failures) == (1, 1)
     errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(errors) == 1 and "json_schema" in errors[0].getMessage()
     assert "\n" not in errors[0].getMessage() and TRACEBACK_LINE not in server_says(caplog)

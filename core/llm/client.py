@@ -27,6 +27,7 @@ message), never with request headers.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -116,6 +117,7 @@ class Reply:
     mode_refused: bool = False  # the server does not take this request's response_format
     mode: str = ""  # the structured-output mode the call was made in
     retry_in: float = 0.0  # seconds the server asked to wait before asking again (Retry-After)
+    asked: bool = True  # False: a refusal for good already seen, told without sending the call
     tokens_in: int = 0
     tokens_out: int = 0
 
@@ -229,14 +231,14 @@ class JsonClient:
             self.modes.forget(server)
         async with self._probing:
             mode = self.modes.mode(server)  # found by another call while this one waited
-            if mode is not None:
-                return await self._create(request, mode, self.sdk)
-            if server not in self._refused:
+            if mode is None:
+                if server in self._refused:
+                    return dataclasses.replace(self._refused[server], asked=False)
                 reply = await self._probe(request, server, skip=known)
-                if not reply.refused:
-                    return reply
-                self._refused[server] = reply
-            return self._refused[server]
+                if reply.refused:
+                    self._refused[server] = reply
+                return reply
+        return await self._create(request, mode, self.sdk)  # outside the lock: calls run at once
 
     async def _probe(self, request: JsonRequest, server: str, skip: Mode | None) -> Reply:
         """The call made in each mode in turn until one is taken (that one is remembered)."""
@@ -285,14 +287,14 @@ class SyncJsonClient:
             self.modes.forget(server)
         with self._probing:
             mode = self.modes.mode(server)
-            if mode is not None:
-                return self._create(request, mode, self.sdk)
-            if server not in self._refused:
+            if mode is None:
+                if server in self._refused:
+                    return dataclasses.replace(self._refused[server], asked=False)
                 reply = self._probe(request, server, skip=known)
-                if not reply.refused:
-                    return reply
-                self._refused[server] = reply
-            return self._refused[server]
+                if reply.refused:
+                    self._refused[server] = reply
+                return reply
+        return self._create(request, mode, self.sdk)
 
     def _probe(self, request: JsonRequest, server: str, skip: Mode | None) -> Reply:
         refusals = []

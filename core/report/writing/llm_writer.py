@@ -326,9 +326,11 @@ class LLMSummarizer:
         async with self._gate:
             if self._stopped:
                 return Reply(failure=f"not asked: {self._stopped}")
-            self._usage.calls += 1
             asked = JsonRequest(self._model, messages, request.schema, request.answer, self._max_tokens)
             reply = await self._llm.complete(asked)
+        if not reply.asked:  # the server's refusal was already seen: no call was made
+            return dataclasses.replace(reply, failure=f"not asked: {reply.failure}")
+        self._usage.calls += 1
         if reply.failed:
             self._failed(request, reply)
         else:
