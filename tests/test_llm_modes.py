@@ -127,9 +127,10 @@ def test_a_remembered_mode_the_server_stopped_taking_is_found_again():
         asyncio.run(write_day(fake, TOPICS[:1], modes=modes))
         fake.refuse = ("json_schema", "json_object")  # the server was replaced
         items, _ = asyncio.run(write_day(fake, TOPICS[1:2], modes=modes))
-    # Refused in the mode remembered, then probed again (that mode skipped); the overview follows.
+    # Refused in the mode remembered, then probed again without the modes this process saw
+    # refused (json_schema too); the overview follows.
     assert items[0].writer == "llm"
-    assert modes_asked(fake)[-4:] == ["json_object", "json_schema", "prompt", "prompt"]
+    assert modes_asked(fake)[-3:] == ["json_object", "prompt", "prompt"]
 
 
 def test_a_probe_that_fails_for_another_reason_is_retried_in_the_same_mode():
@@ -196,14 +197,29 @@ def test_a_failing_server_says_so_once_per_cause_without_its_traceback(caplog):
 
 
 def test_every_mode_refused_is_one_failure_that_stops_the_run(caplog):
-    with FakeOpenAI() as fake:
+    with FakeOpenAI(refuse=("json_schema", "json_object")) as fake:
         fake.rule = lambda request: Fault.http(400) if request.mode == "prompt" else None
-        fake.refuse = ("json_schema", "json_object")
-        items, _ = asyncio.run(write_day(fake, concurrency=1))
+        items, writer = asyncio.run(write_day(fake))
     assert {i.writer for i in items} == {"llm-fallback"}
-    # The prompt mode's 400 names no response_format: an ordinary failure, one line per cause.
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(warnings) == 1 and TRACEBACK_LINE not in server_says(caplog)
+    assert modes_asked(fake) == ["json_schema", "json_object", "prompt"]  # then nothing more
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and "took no structured-output mode" in lines[0]
+    assert "\n" not in lines[0] and TRACEBACK_LINE not in server_says(caplog)
+    assert len(writer.fallback_reasons()) == len(TOPICS) + 1
+
+
+def test_a_prompt_too_long_is_no_refusal_of_the_mode():
+    too_long = Fault.http(400, message="Requested tokens (5000) exceed context window of 4096")
+
+    def rule(request):
+        first_item = request.schema == "report_item" and "Model 0 " in request.data
+        return too_long if first_item and request.mode == "prompt" else None
+
+    with FakeOpenAI(refuse=("json_schema", "json_object")) as fake:
+        fake.rule = rule
+        items, writer = asyncio.run(write_day(fake, concurrency=1))
+    assert [i.writer for i in items] == ["llm-fallback", "llm", "llm", "llm"]
+    assert "context window" in writer.fallback_reasons()[TOPICS[0].topic.key]
 
 
 def test_server_messages_are_one_short_line():

@@ -11,7 +11,9 @@ or 500 and a message naming ``response_format`` (llama-cpp-python's server answe
 with HTTP 500 "Input should be 'text' or 'json_object'") is followed at once by the next mode,
 with the SDK's retries off for the probe so a refusal is not asked three times. What was found is
 remembered per base URL and model in a ``ModeBook`` (shared by the writer and the answerer, and
-kept in a small JSON file when given one); ``ModeBook(forced=...)`` skips the probe.
+kept in a small JSON file when given one); ``ModeBook(forced=...)`` tries that mode alone. A
+server that refuses both response_formats and answers the schema-in-the-prompt request with 400
+or 422 takes no mode at all: a refusal for good.
 
 Retries: connection errors, timeouts, 429 and 5xx are retried inside the SDK (``max_retries``,
 exponential backoff honouring ``Retry-After`` and ``retry-after-ms``). What still fails comes
@@ -118,6 +120,7 @@ class Reply:
     mode: str = ""  # the structured-output mode the call was made in
     retry_in: float = 0.0  # seconds the server asked to wait before asking again (Retry-After)
     asked: bool = True  # False: a refusal for good already seen, told without sending the call
+    status: int | None = None  # the HTTP status of a failure (None: a timeout, a lost connection)
     tokens_in: int = 0
     tokens_out: int = 0
 
@@ -150,10 +153,23 @@ class ModeBook:
         self._path = None if forced else path
         self._lock = threading.Lock()
         self._found: dict[str, Mode] = self._load()
+        self._refused: dict[str, set[Mode]] = {}  # in this process: not asked again by a probe
 
-    def candidates(self, skip: Mode | None = None) -> tuple[Mode, ...]:
-        """The modes a probe tries, in order (``skip``: one just refused)."""
-        return (self.forced,) if self.forced else tuple(m for m in MODES if m != skip)
+    def candidates(self, server: str) -> tuple[Mode, ...]:
+        """The modes a probe of ``server`` tries, in order."""
+        if self.forced:
+            return (self.forced,)
+        with self._lock:
+            refused = self._refused.get(server, set())
+            return tuple(m for m in MODES if m not in refused)
+
+    def refuse(self, server: str, mode: Mode) -> None:
+        """``server`` refused ``mode``: forget it if it was the one found, and probe without it."""
+        with self._lock:
+            self._refused.setdefault(server, set()).add(mode)
+            if self._found.get(server) == mode:
+                del self._found[server]
+                self._save()
 
     def mode(self, server: str) -> Mode | None:
         """The mode ``server`` was found to take, or None while it is to be found."""
@@ -166,12 +182,6 @@ class ModeBook:
                 return
             self._found[server] = mode
             self._save()
-
-    def forget(self, server: str) -> None:
-        """The remembered mode was refused (the server changed): find it again."""
-        with self._lock:
-            if self._found.pop(server, None) is not None:
-                self._save()
 
     def _load(self) -> dict[str, Mode]:
         if self._path is None:
@@ -195,8 +205,9 @@ class ModeBook:
 
 
 def _no_mode(refusals: list[str]) -> Reply:
-    failure = "the server took no structured-output mode: " + "; ".join(refusals)
-    return Reply(failure=failure, refused=True)
+    return Reply(
+        failure="the server took no structured-output mode: " + one_line("; ".join(refusals)), refused=True
+    )
 
 
 def _forced_refused(reply: Reply) -> Reply:
@@ -204,10 +215,17 @@ def _forced_refused(reply: Reply) -> Reply:
     return Reply(failure=failure, refused=True, mode=reply.mode)
 
 
+def _refuses_prompt(reply: Reply) -> bool:
+    """The last mode, the schema in the prompt, refused as a bad request: no mode is left.
+
+    Not when the request was too long for the model (about this request, not the mode)."""
+    too_long = re.search(r"context|token|length", reply.failure, re.IGNORECASE)
+    return reply.mode == "prompt" and reply.status in (400, 422) and not too_long
+
+
 def _transient(reply: Reply) -> bool:
     """A failure the SDK would have retried (a timeout, a lost connection, 429, 5xx)."""
-    status = re.match(r"HTTP (\d+)", reply.failure)
-    return status is None or int(status.group(1)) in _TRANSIENT or int(status.group(1)) >= 500
+    return reply.status is None or reply.status in _TRANSIENT or reply.status >= 500
 
 
 class JsonClient:
@@ -228,26 +246,29 @@ class JsonClient:
                 return reply
             if self.modes.forced:
                 return _forced_refused(reply)
-            self.modes.forget(server)
+            self.modes.refuse(server, known)  # the server changed: find its mode again
         async with self._probing:
             mode = self.modes.mode(server)  # found by another call while this one waited
             if mode is None:
                 if server in self._refused:
                     return dataclasses.replace(self._refused[server], asked=False)
-                reply = await self._probe(request, server, skip=known)
+                reply = await self._probe(request, server)
                 if reply.refused:
                     self._refused[server] = reply
                 return reply
         return await self._create(request, mode, self.sdk)  # outside the lock: calls run at once
 
-    async def _probe(self, request: JsonRequest, server: str, skip: Mode | None) -> Reply:
+    async def _probe(self, request: JsonRequest, server: str) -> Reply:
         """The call made in each mode in turn until one is taken (that one is remembered)."""
         refusals = []
-        for mode in self.modes.candidates(skip):
+        for mode in self.modes.candidates(server):
             reply = await self._create(request, mode, self.sdk.with_options(max_retries=0))
             if reply.mode_refused:
+                self.modes.refuse(server, mode)
                 refusals.append(f"{mode}: {reply.failure}")
                 continue
+            if _refuses_prompt(reply):
+                return _no_mode([*refusals, f"prompt: {reply.failure}"])
             if reply.failed and _transient(reply) and self.sdk.max_retries:
                 # Not about the mode: the retries the probe went without, after the wait asked for.
                 await asyncio.sleep(reply.retry_in)
@@ -284,25 +305,28 @@ class SyncJsonClient:
                 return reply
             if self.modes.forced:
                 return _forced_refused(reply)
-            self.modes.forget(server)
+            self.modes.refuse(server, known)  # the server changed: find its mode again
         with self._probing:
             mode = self.modes.mode(server)
             if mode is None:
                 if server in self._refused:
                     return dataclasses.replace(self._refused[server], asked=False)
-                reply = self._probe(request, server, skip=known)
+                reply = self._probe(request, server)
                 if reply.refused:
                     self._refused[server] = reply
                 return reply
         return self._create(request, mode, self.sdk)
 
-    def _probe(self, request: JsonRequest, server: str, skip: Mode | None) -> Reply:
+    def _probe(self, request: JsonRequest, server: str) -> Reply:
         refusals = []
-        for mode in self.modes.candidates(skip):
+        for mode in self.modes.candidates(server):
             reply = self._create(request, mode, self.sdk.with_options(max_retries=0))
             if reply.mode_refused:
+                self.modes.refuse(server, mode)
                 refusals.append(f"{mode}: {reply.failure}")
                 continue
+            if _refuses_prompt(reply):
+                return _no_mode([*refusals, f"prompt: {reply.failure}"])
             if reply.failed and _transient(reply) and self.sdk.max_retries:
                 time.sleep(reply.retry_in)
                 retrying = self.sdk.with_options(max_retries=self.sdk.max_retries - 1)
@@ -335,6 +359,7 @@ def _failure(exc: openai.APIError, mode: Mode) -> Reply:
         mode_refused=refuses_mode,
         mode=mode,
         retry_in=_retry_in(exc),
+        status=status,
     )
 
 

@@ -73,12 +73,20 @@ class Fault:
     text: str = ""
 
     @classmethod
-    def http(cls, status: int, *, retry_after: str | None = None, retry_after_ms: str | None = "5") -> Fault:
-        """An error status; ``retry_after`` (seconds) replaces the default ``retry-after-ms``."""
+    def http(
+        cls,
+        status: int,
+        *,
+        retry_after: str | None = None,
+        retry_after_ms: str | None = "5",
+        message: str = "",
+    ) -> Fault:
+        """An error status; ``retry_after`` (seconds) replaces the default ``retry-after-ms``;
+        ``message`` is the body's error message (default "fake STATUS")."""
         headers = {"retry-after": retry_after} if retry_after is not None else {}
         if retry_after is None and retry_after_ms is not None:
             headers = {"retry-after-ms": retry_after_ms}
-        return cls("status", status=status, headers=headers)
+        return cls("status", status=status, headers=headers, text=message)
 
     @classmethod
     def slow(cls, seconds: float) -> Fault:
@@ -252,7 +260,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif request.mode in fake.refuse:
             self._json(500, _error(_refusal(request.mode), "internal_server_error"))
         elif fault and fault.kind == "status":
-            self._json(fault.status, _error(f"fake {fault.status}", "server_error"), fault.headers)
+            message = fault.text or f"fake {fault.status}"
+            self._json(fault.status, _error(message, "server_error"), fault.headers)
         else:
             self._json(200, completion(request, fault, fake.calls))
 
