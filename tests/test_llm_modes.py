@@ -314,3 +314,31 @@ def test_no_traceback_reaches_the_terminal_of_a_demo(tmp_path):
     refusals = [line for line in output.splitlines() if "refuses the structured-output mode" in line]
     assert len(refusals) == 1, output
     assert re.search(r"fall|extractive", output)
+
+
+def test_the_writer_and_the_bot_of_one_process_share_what_was_found(tmp_path, monkeypatch):
+    """Wired from settings (app.writers, app.bots): the bot asks in the mode the writer found."""
+    from app.bots import open_answerer
+    from bot.answer import ask
+    from bot.search import ItemIndex
+    from core.store import Store
+
+    monkeypatch.chdir(tmp_path)
+    said = Fault.reply(json.dumps({"answer": "OpenAI released GPT-5.2 [1].", "cited": [1]}))
+    with FakeOpenAI(refuse=("json_schema",)) as fake, Store.open(f"sqlite:///{tmp_path / 'w.db'}") as store:
+        settings = Settings(
+            openai_api_key="k", openai_base_url=fake.base_url, openai_model="fake-model", cache_dir=tmp_path
+        )
+
+        async def write() -> Item:
+            async with open_writer(settings, store) as writer:
+                return await writer.write_item(TOPICS[0], language="en")
+
+        assert asyncio.run(write()).writer == "llm"
+        fake.push(said)
+        reply = ask(ItemIndex([GPT]), open_answerer(settings, store), "more on GPT-5.2")
+        assert "OpenAI released GPT-5.2 [1]." in reply.text
+        assert modes_asked(fake) == ["json_schema", "json_object", "json_object"]
+    assert json.loads((tmp_path / "llm-modes.json").read_text()) == {
+        f"{fake.base_url} fake-model": "json_object"
+    }
