@@ -20,7 +20,8 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	sh scripts/install-test-packages.sh
-	$(BIN)/python -m pytest -n auto
+	sh scripts/install-llm-server.sh
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

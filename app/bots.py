@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncApp
 
+from app.writers import structured_modes
 from bot.answer import Answerer, ExtractiveAnswerer
 from bot.conversation import Conversation
 from bot.index_cache import IndexCache
@@ -47,7 +48,7 @@ def open_answerer(settings: Settings, store: Store) -> Answerer:
         timeout=min(settings.openai_timeout, ANSWER_TIMEOUT),
         max_retries=min(settings.openai_max_retries, ANSWER_RETRIES),
     )
-    return LLMAnswerer(client, model=settings.openai_model, cache=store)
+    return LLMAnswerer(client, model=settings.openai_model, cache=store, modes=structured_modes(settings))
 
 
 def open_conversation(settings: Settings, store: Store) -> Conversation:

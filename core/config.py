@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(
         2, ge=0, le=10, description="Retries of a call on timeouts, 429 and 5xx (with backoff)"
     )
+    openai_structured: Literal["auto", "json_schema", "json_object", "prompt"] = Field(
+        "auto",
+        description="How structured output is asked for: found by the first call (auto), or one"
+        " form for every call (json_schema; json_object with a schema, as llama-cpp-python takes;"
+        " prompt, the schema in the system message)",
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, description="xoxb- bot token")

@@ -129,6 +129,7 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Libraries that narrate every request at INFO would drown the run's own events.
-    for noisy in ("httpx", "apscheduler.executors", "aiosmtplib", "alembic"):
+    # The SDK narrates each retry ("Retrying request to /chat/completions"): our failure line says it.
+    for noisy in ("httpx", "openai", "apscheduler.executors", "aiosmtplib", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return handler

@@ -1,20 +1,44 @@
-"""JSON schemas for structured output: the strict form every OpenAI-compatible server accepts.
+"""JSON schemas for structured output, in the three forms servers take it.
 
-An answer shape is a pydantic model of the caller's; this module turns it into the schema a
-request carries, leaving length limits to pydantic on our side.
+An answer shape is a pydantic model of the caller's; this module turns it into what a request
+carries, leaving length limits to pydantic on our side:
+
+* ``json_schema``: ``response_format`` of type json_schema, strict (OpenAI, vLLM, Ollama 0.5+,
+  llama.cpp's ``llama-server``);
+* ``json_object``: ``response_format`` of type json_object with the schema under ``schema``
+  (llama-cpp-python's server, which refuses json_schema but turns this schema into a grammar);
+* ``prompt``: no ``response_format``; the schema pasted into the system message (any server).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
+Mode = Literal["json_schema", "json_object", "prompt"]
+#: The order a server is asked in: the strictest form first.
+MODES: tuple[Mode, ...] = ("json_schema", "json_object", "prompt")
 
-def response_format(name: str, answer: type[BaseModel]) -> dict[str, Any]:
-    """The ``response_format`` of a structured-output request for ``answer``."""
-    schema = {"name": name, "strict": True, "schema": strict_schema(answer)}
-    return {"type": "json_schema", "json_schema": schema}
+
+def response_format(name: str, answer: type[BaseModel], mode: Mode = "json_schema") -> dict[str, Any] | None:
+    """The ``response_format`` of a structured-output request for ``answer`` (None in prompt mode)."""
+    if mode == "json_schema":
+        schema = {"name": name, "strict": True, "schema": strict_schema(answer)}
+        return {"type": "json_schema", "json_schema": schema}
+    if mode == "json_object":
+        return {"type": "json_object", "schema": strict_schema(answer)}
+    return None
+
+
+def schema_instruction(answer: type[BaseModel]) -> str:
+    """What the system message says in prompt mode, where nothing but the prompt asks for JSON."""
+    schema = json.dumps(strict_schema(answer), ensure_ascii=False, separators=(",", ":"))
+    return (
+        "Reply with one JSON object and nothing else: no Markdown fence, no text before or after it. "
+        f"It must match this JSON schema:\n{schema}"
+    )
 
 
 # Keywords OpenAI's strict mode, Ollama and llama.cpp grammars all accept; pydantic's length

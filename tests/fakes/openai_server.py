@@ -26,6 +26,12 @@ summary), ``invent_figure`` ("$7.3 billion"), ``no_usage`` (a server that omits 
 used first, one per request; then ``rule``; then none. Error statuses carry ``retry-after-ms: 5``
 unless told otherwise, which the SDK honours, so retries in tests take milliseconds rather than
 the SDK's 0.5 s backoff.
+
+Structured-output modes: ``FakeOpenAI(refuse=("json_schema",))`` refuses ``response_format``
+json_schema as llama-cpp-python 0.3's server does (HTTP 500, pydantic's "Input should be 'text' or
+'json_object'" and a traceback as the message); ``refuse=("json_schema", "json_object")`` takes
+only requests without a ``response_format`` (the schema in the prompt). ``ChatRequest.mode`` says
+which form a request used.
 """
 
 from __future__ import annotations
@@ -67,12 +73,20 @@ class Fault:
     text: str = ""
 
     @classmethod
-    def http(cls, status: int, *, retry_after: str | None = None, retry_after_ms: str | None = "5") -> Fault:
-        """An error status; ``retry_after`` (seconds) replaces the default ``retry-after-ms``."""
+    def http(
+        cls,
+        status: int,
+        *,
+        retry_after: str | None = None,
+        retry_after_ms: str | None = "5",
+        message: str = "",
+    ) -> Fault:
+        """An error status; ``retry_after`` (seconds) replaces the default ``retry-after-ms``;
+        ``message`` is the body's error message (default "fake STATUS")."""
         headers = {"retry-after": retry_after} if retry_after is not None else {}
         if retry_after is None and retry_after_ms is not None:
             headers = {"retry-after-ms": retry_after_ms}
-        return cls("status", status=status, headers=headers)
+        return cls("status", status=status, headers=headers, text=message)
 
     @classmethod
     def slow(cls, seconds: float) -> Fault:
@@ -122,8 +136,20 @@ class ChatRequest:
         return "\n".join(str(m.get("content", "")) for m in self.messages)
 
     @property
+    def mode(self) -> str:
+        """json_schema, json_object, or prompt (no response_format)."""
+        return (self.body.get("response_format") or {}).get("type", "prompt")
+
+    @property
     def schema(self) -> str:
-        return self.body.get("response_format", {}).get("json_schema", {}).get("name", "")
+        """The answer's schema name; guessed from the data where the request does not name it."""
+        named = (self.body.get("response_format") or {}).get("json_schema", {}).get("name", "")
+        if named:
+            return named
+        data = self.data
+        if "<question>" in data:
+            return "bot_answer"
+        return "report_item" if "<article " in data else "report_overview"
 
     @property
     def data(self) -> str:
@@ -135,11 +161,17 @@ class FakeOpenAI(LoopbackServer):
     """See the module docstring."""
 
     def __init__(
-        self, *, latency: float = 0.0, api_key: str | None = None, model: str = "fake-model"
+        self,
+        *,
+        latency: float = 0.0,
+        api_key: str | None = None,
+        model: str = "fake-model",
+        refuse: tuple[str, ...] = (),
     ) -> None:
         self.latency = latency  # seconds every answer waits (the benchmark's model time)
         self.api_key = api_key  # when set, other keys get a 401
         self.model = model
+        self.refuse = refuse  # response_format types answered as llama-cpp-python answers json_schema
         self.rule: Callable[[ChatRequest], Fault | None] | None = None
         self._faults: deque[Fault] = deque()
         self._requests: list[ChatRequest] = []
@@ -225,8 +257,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, fake: FakeOpenAI, request: ChatRequest, fault: Fault | None) -> None:
         if fake.api_key and request.headers.get("authorization") != f"Bearer {fake.api_key}":
             self._json(401, _error("Incorrect API key provided", "invalid_request_error", "invalid_api_key"))
+        elif request.mode in fake.refuse:
+            self._json(500, _error(_refusal(request.mode), "internal_server_error"))
         elif fault and fault.kind == "status":
-            self._json(fault.status, _error(f"fake {fault.status}", "server_error"), fault.headers)
+            message = fault.text or f"fake {fault.status}"
+            self._json(fault.status, _error(message, "server_error"), fault.headers)
         else:
             self._json(200, completion(request, fault, fake.calls))
 
@@ -243,6 +278,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _error(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+#: The server-side traceback frame a refusal carries, which must never reach our logs.
+TRACEBACK_LINE = 'File "/venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376'
+
+
+def _refusal(mode: str) -> str:
+    """llama-cpp-python 0.3.36's message for a response_format it does not take (as seen from
+    the real server): pydantic's error, then the frame it came from."""
+    allowed = "'text'" if mode == "json_object" else "'text' or 'json_object'"
+    return (
+        "1 validation error:\n"
+        "  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+        f"'msg': \"Input should be {allowed}\", 'input': '{mode}', 'ctx': {{'expected': \"{allowed}\"}}}}\n\n"
+        f"  {TRACEBACK_LINE}, in create_chat_completion\n"
+        "    POST /v1/chat/completions"
+    )
 
 
 # --- answers ----------------------------------------------------------------------------------

@@ -32,15 +32,25 @@ answered json_schema requests with "Either json_schema or grammar can be specifi
     AIDAILY_OPENAI_BASE_URL=http://127.0.0.1:8080/v1
     AIDAILY_OPENAI_MODEL=qwen2.5-7b
 
+llama-cpp-python (``python -m llama_cpp.server``; it refuses json_schema and takes json_object
+with a ``schema``, which the first call finds by itself)::
+
+    python -m llama_cpp.server --model qwen2.5-7b-instruct-q4_k_m.gguf --n_ctx 8192
+    AIDAILY_OPENAI_API_KEY=none
+    AIDAILY_OPENAI_BASE_URL=http://127.0.0.1:8000/v1
+
 Then ``aidaily build`` (or ``aidaily demo``), and ``aidaily show --stats`` for what it cost.
 ``AIDAILY_OPENAI_CONCURRENCY`` (calls at once, default 8; a local server on one GPU wants 1-4),
-``AIDAILY_OPENAI_TIMEOUT`` (seconds per call) and ``AIDAILY_OPENAI_MAX_RETRIES`` tune it.
+``AIDAILY_OPENAI_TIMEOUT`` (seconds per call) and ``AIDAILY_OPENAI_MAX_RETRIES`` tune it;
+``AIDAILY_OPENAI_STRUCTURED`` (``auto``, ``json_schema``, ``json_object`` or ``prompt``) sets how
+structured output is asked for instead of finding it out.
 
 How it works
 ------------
-* One call per item and one for the overview, each asking for structured output
-  (``response_format`` json_schema, strict: the form OpenAI, Ollama, vLLM and llama.cpp all
-  take), built in ``core.report.writing.prompts`` and validated here with the pydantic models of
+* One call per item and one for the overview, each asking for structured output in the
+  form the server takes (``core.llm.client``: json_schema, json_object with a schema, or the
+  schema in the prompt; the first call finds it, without counting a refusal as a failure),
+  built in ``core.report.writing.prompts`` and validated here with the pydantic models of
   ``core.report.writing.llm_replies``. Articles go in as escaped, delimited data the model is told never
   to obey. The model writes words only; sources, entities and importance come from our code
   (``assemble_item``), and further reading is picked by number from the items' own links.
@@ -52,7 +62,10 @@ How it works
   back to ``build_overview``). The report is always complete.
 * Retries: connection errors, timeouts, 429 and 5xx are retried by the SDK (``max_retries``)
   with exponential backoff, honouring ``Retry-After`` and ``retry-after-ms``. A 401, 403 or 404
-  (a wrong key, an unknown model) stops asking for the rest of the run: every call would fail.
+  (a wrong key, an unknown model), or a server that takes no structured-output mode, stops
+  asking for the rest of the run with one error line: every call would fail alike. Other failures
+  log one warning per distinct cause, the server's message clipped to one line. Why each item
+  fell back is kept (``fallback_reasons()``).
 * Cache: each validated answer is stored by a hash of the prompt's inputs (the articles' URLs,
   titles and summaries, the model, ``PROMPT_VERSION`` and the language), so building a day again
   costs no calls. Failed answers are not cached: the next build asks again.
@@ -77,7 +90,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from core.llm.client import AsyncOpenAI, JsonRequest, Reply, complete_json, make_client
+from core.llm.client import AsyncOpenAI, JsonClient, JsonRequest, ModeBook, Reply, make_client
 from core.models import EditedTopic, Item, Overview, WriterStats
 from core.report.writing.faithful import Evidence, Problems, check, evidence, in_language
 from core.report.writing.llm_replies import (
@@ -103,7 +116,7 @@ from core.report.writing.prompts import (
 from core.report.writing.sentences import clip
 from core.report.writing.summarize import extractive_item
 
-__all__ = ["LLMSummarizer", "MemoryCache", "ResponseCache", "UsageRecorder", "make_client"]
+__all__ = ["LLMSummarizer", "MemoryCache", "ModeBook", "ResponseCache", "UsageRecorder", "make_client"]
 
 log = logging.getLogger(__name__)
 
@@ -189,18 +202,32 @@ class LLMSummarizer:
         cache: ResponseCache,
         concurrency: int = 8,
         usage: UsageRecorder | None = None,
+        modes: ModeBook | None = None,
+        max_tokens: int | None = None,
     ) -> None:
-        self._client = client
+        self._llm = JsonClient(client, modes)
         self._model = model
         self._cache = cache
         self._gate = asyncio.Semaphore(concurrency)
         self._usage = usage or UsageRecorder()
         self._usage.model = model
-        self._stopped = False  # set for good after a 401, 403 or 404
+        self._max_tokens = max_tokens
+        self._stopped = ""  # why, once a failure that every call would repeat was seen
+        self._warned: set[str] = set()  # causes already logged: one line each, not one per item
+        self._fell_back: dict[str, str] = {}
 
     def usage(self) -> WriterStats:
         """Counts since this writer was made (the pipeline stores the difference per report)."""
         return self._usage.snapshot()
+
+    def fallback_reasons(self) -> dict[str, str]:
+        """Why each topic (by key) or the overview fell back, since this writer was made."""
+        return dict(self._fell_back)
+
+    @property
+    def modes(self) -> ModeBook:
+        """The structured-output modes found (or forced) for the servers this writer asked."""
+        return self._llm.modes
 
     async def write_item(self, topic: EditedTopic, *, language: str) -> Item:
         messages = item_messages(topic, language=language)
@@ -217,7 +244,6 @@ class LLMSummarizer:
         )
         answer = await self._answer(request)
         if answer is None:
-            self._usage.fallbacks += 1
             return extractive_item(topic, language=language, writer="llm-fallback")
         return item_from_answer(topic, answer, language)
 
@@ -240,7 +266,6 @@ class LLMSummarizer:
         )
         answer = await self._answer(request)
         if answer is None:
-            self._usage.fallbacks += 1
             return base
         return overview_from_answer(answer, base, items, language)
 
@@ -258,13 +283,16 @@ class LLMSummarizer:
             self._usage.cache_hits += 1
             return cached
         try:
-            answer = await self._ask(request)
+            answer, reason = await self._ask(request)
         except Exception:  # a bug in handling one answer must not lose the report
             log.warning("LLM writer failed on %s; using the fallback", request.label, exc_info=True)
             self._usage.failures += 1
+            answer, reason = None, "the writer failed on the answer"
+        if answer is None:
+            self._usage.fallbacks += 1
+            self._fell_back[request.label] = reason
             return None
-        if answer is not None:
-            self._cache.cache_response(request.key, self._model, answer.model_dump(mode="json"))
+        self._cache.cache_response(request.key, self._model, answer.model_dump(mode="json"))
         return answer
 
     def _from_cache(self, request: _Request) -> Any:
@@ -278,49 +306,57 @@ class LLMSummarizer:
         # Checked again: the check may have grown stricter since the answer was stored.
         return None if request.problems(answer) else answer
 
-    async def _ask(self, request: _Request) -> Any:
+    async def _ask(self, request: _Request) -> tuple[Any, str]:
+        """The answer, or None and why there is none."""
         messages = list(request.messages)
+        why = ""
         for _ in range(ANSWERS):
             reply = await self._call(messages, request)
-            if reply is None:
-                return None
-            follow_up = _judge(reply, request)
+            if reply.failed:
+                return None, reply.failure
+            follow_up, why = _judge(reply, request)
             if follow_up is None:
-                return reply.answer
+                return reply.answer, ""
             self._usage.failures += 1
             messages += [{"role": "assistant", "content": clip(reply.content, 4000)}, follow_up]
-        return None
+        return None, f"asked {ANSWERS} times: {why}"
 
-    async def _call(self, messages: list[Message], request: _Request) -> Reply | None:
+    async def _call(self, messages: list[Message], request: _Request) -> Reply:
         """One chat completion (the SDK retries transport errors, 429 and 5xx inside it)."""
         async with self._gate:
             if self._stopped:
-                return None
-            self._usage.calls += 1
-            asked = JsonRequest(self._model, messages, request.schema, request.answer)
-            reply = await complete_json(self._client, asked)
+                return Reply(failure=f"not asked: {self._stopped}")
+            asked = JsonRequest(self._model, messages, request.schema, request.answer, self._max_tokens)
+            reply = await self._llm.complete(asked)
+        if not reply.asked:  # the server's refusal was already seen: no call was made
+            return dataclasses.replace(reply, failure=f"not asked: {reply.failure}")
+        self._usage.calls += 1
         if reply.failed:
             self._failed(request, reply)
-            return None
-        self._usage.tokens(reply)
+        else:
+            self._usage.tokens(reply)
         return reply
 
     def _failed(self, request: _Request, reply: Reply) -> None:
+        """Count a failed call and say so: once per run for a refusal, once per cause otherwise."""
         self._usage.failures += 1
         if reply.refused:
-            self._stopped = True
-            log.error("LLM server refused the call (%s); writing the rest without it", reply.failure)
-        else:
-            log.warning("LLM call for %s failed: %s", request.label, reply.failure)
+            if not self._stopped:  # calls under way when it came may be refused too: one line
+                self._stopped = reply.failure
+                log.error("LLM server refused the call (%s); writing the rest without it", reply.failure)
+        elif reply.failure not in self._warned:
+            self._warned.add(reply.failure)
+            log.warning("LLM call for %s failed: %s (further alike not logged)", request.label, reply.failure)
 
 
-def _judge(reply: Reply, request: _Request) -> Message | None:
-    """None when the answer can be used; else the follow-up naming what is wrong with it."""
+def _judge(reply: Reply, request: _Request) -> tuple[Message | None, str]:
+    """(None, "") when the answer can be used; else the follow-up and what is wrong with it."""
     if reply.answer is None:
         log.info("invalid answer for %s: %s", request.label, reply.error)
-        return invalid_answer_message(reply.error)
+        return invalid_answer_message(reply.error), reply.error
     problems = request.problems(reply.answer)
     if problems:
-        log.info("unfaithful answer for %s: %s", request.label, problems.describe())
-        return unsupported_message(problems, request.what)
-    return None
+        described = problems.describe()
+        log.info("unfaithful answer for %s: %s", request.label, described)
+        return unsupported_message(problems, request.what), described
+    return None, ""
