@@ -11,17 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from core.report.writing.hygiene import MAX_TEXT, strip_boilerplate, unglue
 from core.report.writing.items import clean_text
 from core.text import has_cjk, tokens
 
-# Feed boilerplate that is not part of what the article says.
-_BOILERPLATE = (
-    re.compile(r"^\s*arXiv:\S+\s+Announce\s+Type:\s*[\w-]+\s*(?:Abstract:\s*)?", re.IGNORECASE),
-    re.compile(r"^\s*Abstract:\s*", re.IGNORECASE),
-    re.compile(r"\s*The post .{1,300}? appeared first on .{1,120}$", re.IGNORECASE),
-    re.compile(r"\s*(?:Continue reading|Read more|Read the full (?:story|article))\b.{0,80}$", re.IGNORECASE),
-    re.compile(r"\s*\[(?:…|\.\.\.|&hellip;)\]\s*"),
-)
 # A terminator: Chinese marks split anywhere; ASCII marks only before whitespace or the end.
 _END = re.compile(r"[。！？]+[”’」』）)]*|[.!?]+[\"'”’)\]]*(?=\s|$)")
 _LAST_WORD = re.compile(r"(\S+)$")
@@ -47,16 +40,9 @@ _CAPITALIZED = re.compile(r"(?<=\s)[A-Z][\w\-.]*[A-Z0-9][\w\-.]*|(?<=\s)[A-Z][a-
 _TRUNCATED = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
-def strip_boilerplate(text: str) -> str:
-    """Feed text without arXiv announcement headers, "The post … appeared first on …" and the like."""
-    for pattern in _BOILERPLATE:
-        text = pattern.sub(" ", text)
-    return text
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` in order, for English and Chinese alike."""
-    text = clean_text(strip_boilerplate(text))
+    text = clean_text(unglue(strip_boilerplate(text[:MAX_TEXT])))
     out: list[str] = []
     start = 0
     for match in _END.finditer(text):

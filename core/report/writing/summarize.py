@@ -26,6 +26,7 @@ from typing import Protocol
 
 from core.models import EditedTopic, Item, Overview, Topic, WriterStats
 from core.report.writing.headlines import chinese_headline
+from core.report.writing.hygiene import is_clean
 from core.report.writing.items import assemble_item, clean_headline, distinct_articles
 from core.report.writing.overview import build_overview
 from core.report.writing.sentences import (
@@ -100,11 +101,6 @@ _POSITION_BONUS = (0.8, 0.3, 0.15, 0.1, 0.0)
 # Centrality is weight per square root of length, but never of fewer tokens than this: a short
 # line of the story's names alone ("Nvidia Rubin GPU AI chips") is dense in them and says nothing.
 _MIN_NORM_TOKENS = 10
-_PROMO = re.compile(
-    r"(?:read|click|learn more|sign up|subscribe|watch|listen|download|follow us|see also)\b|"
-    r"(?:点击|點擊|阅读原文|閱讀原文|关注我们|關注我們|关注公众号|關注公眾號)",
-    re.IGNORECASE,
-)
 _ANAPHORA = re.compile(
     r"(?:it|this|these|those|they|he|she|both|the (?:model|company|firm|startup|feature|tool|system))\b"
     r"|(?:它|该|該|此|这|這|他们|他們)",
@@ -172,7 +168,9 @@ def _candidates(topic: Topic) -> list[_Candidate]:
     out = []
     for index, article in enumerate(topic.articles):
         headline = clean_headline(article.title, article.source)
-        sentences = [s for s in split_sentences(article.summary) if not _is_filler(s, headline)]
+        sentences = [
+            s for s in split_sentences(article.summary) if is_clean(s) and not _is_filler(s, headline)
+        ]
         if not sentences and index == 0:
             # A feed with titles only: the headline is the one fact we have. Only the lead's may
             # stand in: another article's, short and vague as titles-only items often are, would
@@ -198,9 +196,7 @@ def _score(
         return 0.0
     score = sum(weights.get(t, 0.0) for t in tokens) / math.sqrt(max(len(tokens), _MIN_NORM_TOKENS))
     score += _POSITION_BONUS[min(position, len(_POSITION_BONUS) - 1)] + (0.3 if article == 0 else 0.0)
-    if _PROMO.match(text):
-        score -= 2.0
-    elif _ANAPHORA.match(text):  # "It …", "The model …": needs the sentence before it
+    if _ANAPHORA.match(text):  # "It …", "The model …": needs the sentence before it
         score -= 0.6
     if looks_truncated(text):
         score -= 1.0
@@ -262,8 +258,8 @@ def _choose_details(candidates: list[_Candidate], used: list[frozenset[str]]) ->
 
 
 def _usable_bullet(text: str) -> bool:
-    """A bullet must be a whole sentence: no publisher ellipsis, no "Read more" line."""
-    return not looks_truncated(text) and not _PROMO.match(text)
+    """A bullet must be a whole sentence: no publisher ellipsis, no "Read more" line (see ``hygiene``)."""
+    return not looks_truncated(text) and is_clean(text)
 
 
 def _pick_distinct(ranked: list[_Candidate], used: list[frozenset[str]], limit: int) -> list[_Candidate]:
