@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from factories import article
 
 from core.models import EditedTopic, Importance, Topic
 from core.report.writing.hygiene import addresses_model, has_url, is_boilerplate, is_clean, unglue
 from core.report.writing.sentences import split_sentences
 from core.report.writing.summarize import extractive_item
 from core.sources.normalize import html_to_text
-from factories import article
 
 
 def edited(topic: Topic, section: str) -> EditedTopic:
