@@ -203,8 +203,9 @@ def _meta_lines(item: Item, labels: Labels) -> list[str]:
     importance = labels.importance_name(item.importance)
     if clean_text(item.importance_reason):
         importance += f" — {escape_inline(item.importance_reason)}"
-    lines = [
-        f"**{labels.entities}**{labels.colon}{entities or labels.empty_part}",
+    # An item that names no organisation, product, model or person has no 關鍵實體 line at all.
+    lines = [f"**{labels.entities}**{labels.colon}{entities}"] if entities else []
+    lines += [
         f"**{labels.importance}**{labels.colon}{importance}",
         f"**{labels.sources}**{labels.colon.rstrip()} {_sources(item.sources, labels)}",
     ]
