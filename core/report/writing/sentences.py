@@ -77,11 +77,66 @@ def content_tokens(text: str) -> frozenset[str]:
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """Overlap of two token sets: the larger of Jaccard and 0.8 × containment of the smaller."""
+    """Overlap of two token sets: the larger of Jaccard and 0.8 × containment of the smaller.
+
+    A Chinese sentence and an English one share few tokens even when they state the same fact
+    ("共8款模型，參數規模從0.8B到397B" / "eight models from 0.8 billion to 397 billion"): between the
+    two scripts, what counts is how many of the Chinese sentence's names and numbers the English
+    one has (see :func:`_anchors`).
+    """
     if not a or not b:
         return 0.0
     shared = len(a & b)
-    return max(shared / len(a | b), 0.8 * shared / min(len(a), len(b)))
+    plain = max(shared / len(a | b), 0.8 * shared / min(len(a), len(b)))
+    chinese_a, chinese_b = _is_chinese(a), _is_chinese(b)
+    if chinese_a == chinese_b:
+        return plain
+    anchors_zh, anchors_en = (_anchors(a), _anchors(b)) if chinese_a else (_anchors(b), _anchors(a))
+    common = anchors_zh & anchors_en
+    # Two names alone ("Mistral AI") are the story's, not one fact; three, or a number besides, are.
+    if len(common) < 2 or (len(common) == 2 and not any(_DIGIT.search(t) for t in common)):
+        return plain
+    return max(plain, len(common) / len(anchors_zh))
+
+
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+} | {"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100"}
+_NUMBER_TOKEN = re.compile(r"(\d[\d.,]*)[a-z%]*")
+
+
+def _is_chinese(tokens_: frozenset[str]) -> bool:
+    """Most tokens are CJK bigrams: the sentence is written in Chinese."""
+    cjk = sum(1 for t in tokens_ if not t.isascii())
+    return cjk > len(tokens_) - cjk
+
+
+def _anchors(tokens_: frozenset[str]) -> frozenset[str]:
+    """The Latin tokens of a sentence, numbers without units ("397b" -> "397", "eight" -> "8")."""
+    out = set()
+    for token in tokens_:
+        if not token.isascii():
+            continue
+        number = _NUMBER_TOKEN.fullmatch(token)
+        out.add(number.group(1).rstrip(".,") if number else _NUMBER_WORDS.get(token, token))
+    return frozenset(out)
 
 
 def is_repeat(candidate: frozenset[str], chosen: Iterable[frozenset[str]], threshold: float = 0.5) -> bool:
