@@ -118,3 +118,35 @@ def test_no_use_case_is_invented() -> None:
         ),
     )
     assert _item(topic).use_cases == ()
+
+
+def test_two_outlets_wording_one_fact_is_one_sentence() -> None:
+    topic = Topic(
+        key="eu",
+        articles=(
+            article(
+                "EU regulators demand answers from AI firms over training data summaries",
+                "The EU AI Office has written to several developers of general-purpose AI models asking why "
+                "their public summaries of training data fall short of the AI Act. Companies have a month "
+                "to respond.",
+                source="The Guardian",
+            ),
+            article(
+                "The EU AI Act's first real test has arrived",
+                "Brussels’ AI Office is asking general-purpose AI model providers to explain gaps in the "
+                "training-data summaries the AI Act requires.",
+                source="MIT Technology Review",
+                minutes=15,
+            ),
+        ),
+    )
+    item = _item(topic)
+    lines = [item.summary, *item.details, *item.use_cases]
+    assert sum("training" in line and "summaries" in line for line in lines) == 1, lines
+    assert sum(line.count("summaries") for line in lines) == 1
+
+
+def test_a_noun_that_looks_like_a_cue_is_not_a_use() -> None:
+    assert not is_use_case("Data center cooling and the power plants behind it consume far more water.")
+    assert not is_use_case("The chip serves as a reference design for the industry.")
+    assert is_use_case("The chip powers the company's new data centers in Texas.")

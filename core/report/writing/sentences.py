@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from core.report.editing.lexicon import stem
 from core.report.writing.hygiene import MAX_TEXT, strip_boilerplate, unglue
 from core.report.writing.items import clean_text
 from core.text import has_cjk, tokens
@@ -72,8 +73,14 @@ def _continues_lowercase(text: str, end: int) -> bool:
 
 
 def content_tokens(text: str) -> frozenset[str]:
-    """Matching tokens without stop words and one-letter Latin tokens."""
-    return frozenset(t for t in tokens(text) if t not in _STOPWORDS and (len(t) > 1 or not t.isascii()))
+    """Matching tokens without stop words and one-letter Latin tokens, plurals folded and word
+    compounds split ("models" = "model", "training-data" = "training data"), so two outlets'
+    wording of one fact meet."""
+    out = set()
+    for token in tokens(text):
+        parts = token.split("-") if "-" in token and not _DIGIT.search(token) else (token,)
+        out.update(stem(p) for p in parts if p not in _STOPWORDS and (len(p) > 1 or not p.isascii()))
+    return frozenset(out)
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:

@@ -114,7 +114,7 @@ _USE_CUES = re.compile(
             r"\b(?:pilot(?:s|ed|ing)?|trial(?:s|led|ed|ing)?) (?:with|at|in|across)\b",
             r"\bwill (?:test|trial|use|deploy)\b|\b(?:is|are|now|has been|have been|been|were|was) using\b",
             r"\buses? (?:it|them|the \w+|\w+(?: \w+)?) to\b",
-            r"\b(?:serves?|serving|powers?|powering)\b",
+            r"\b(?:serves?|serving)\b(?! as\b)|\b(?:powers|powering) (?:the|its|a|an|some|many|\w+['’]s)\b",
             r"\b(?:supply|supplies|supplying|provide|provides|providing) (?:[\w$-]+ ){0,6}?"
             r"(?:to|for) (?:an?|the|its)\b",
             # what it lets people do
