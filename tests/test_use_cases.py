@@ -150,3 +150,19 @@ def test_a_noun_that_looks_like_a_cue_is_not_a_use() -> None:
     assert not is_use_case("Data center cooling and the power plants behind it consume far more water.")
     assert not is_use_case("The chip serves as a reference design for the industry.")
     assert is_use_case("The chip powers the company's new data centers in Texas.")
+
+
+def test_details_are_facts_with_names_or_numbers() -> None:
+    topic = Topic(
+        key="chips",
+        articles=(
+            article(
+                "Acme ships the Nimbus 3 inference chip",
+                "Acme shipped the Nimbus 3 inference chip on Tuesday. It runs Llama 4 at 1,200 tokens a "
+                "second on 80GB of memory. The approach is still clumsy, but observers are hopeful about it.",
+            ),
+        ),
+    )
+    item = _item(topic)
+    assert any("1,200" in d for d in item.details)
+    assert not any("clumsy" in d for d in item.details)

@@ -328,8 +328,9 @@ def is_use_case(sentence: str) -> bool:
 
 
 def _choose_details(candidates: list[_Candidate], used: list[frozenset[str]]) -> list[str]:
-    """Up to five specific sentences (numbers, names) that the summary does not already say."""
-    pool = [c for c in candidates if len(c.text) >= 25 and _usable_bullet(c.text)]
+    """Up to five specific sentences (with numbers or names) that the summary does not already say;
+    a sentence with neither is no technical detail."""
+    pool = [c for c in candidates if len(c.text) >= 25 and _usable_bullet(c.text) and specificity(c.text) > 0]
     ranked = sorted(pool, key=lambda c: -(c.score + specificity(c.text)))
     picked = _pick_distinct(ranked, used, MAX_DETAILS)
     return [clip(c.text, DETAIL_LIMIT) for c in sorted(picked, key=lambda c: (c.article, c.position))]
