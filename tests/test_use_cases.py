@@ -158,8 +158,10 @@ def test_details_are_facts_with_names_or_numbers() -> None:
         articles=(
             article(
                 "Acme ships the Nimbus 3 inference chip",
-                "Acme shipped the Nimbus 3 inference chip on Tuesday. It runs Llama 4 at 1,200 tokens a "
-                "second on 80GB of memory. The approach is still clumsy, but observers are hopeful about it.",
+                "Acme shipped the Nimbus 3 inference chip on Tuesday to cloud providers in Europe and Asia, "
+                "its first product since the company was founded by former chip designers four years ago. "
+                "The chip runs Llama 4 at 1,200 tokens a second on 80GB of memory. "
+                "The approach is still clumsy, but observers are hopeful about where it leads.",
             ),
         ),
     )
