@@ -43,6 +43,8 @@ def test_use_sentences_are_recognised(sentence: str) -> None:
         "The largest model has 17 billion active parameters.",
         "Most models failed at least one of the eight scenarios.",
         "阿里雲正式開源Qwen3.5系列，共8款模型。",
+        "We show that brief fine-tuning elicits hidden capabilities in models trained to sandbag.",
+        "DeepSeek-V4採用新一代稀疏注意力架構，全系採用Apache 2.0協議開源。",
     ],
 )
 def test_facts_are_not_use_cases(sentence: str) -> None:

@@ -124,7 +124,7 @@ _USE_CUES = re.compile(
             rf"\b{_AUDIENCE} (?:can|could|will be able to|now use|use|are using|have used)\b",
             rf"\b{_AUDIENCE} (?:sav(?:e|es|ed|ing)|cut(?:s|ting)?|spend(?:s|ing)? less)\b",
             r"\b(?:that|which) (?:can|could|will|lets?|helps?) \w+|\bcan now \w+",
-            r"\b(?:designed|built|trained|fine-tuned|optimi[sz]ed|tailored|intended) (?:to|for)\b",
+            r"\b(?:designed|built|fine-tuned|tailored|intended) (?:to|for)\b",
             r"\b(?:aimed at|targets?|targeting|geared (?:to|toward))\b|\bfor [a-z]{3,}ing\b",
             # where a method applies (papers)
             r"\bapplications? (?:in|for|to|such as|include)\b|\b(?:applied|applies|apply) (?:\w+ )?to\b",
