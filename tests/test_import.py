@@ -495,3 +495,10 @@ def test_an_item_without_entities_has_no_entities_line_and_reads_back(language: 
     assert "關鍵實體" not in first and "Key entities" not in first and "（無）" not in first
     assert "**重要性**" in first or "**Importance**" in first
     assert_same_items(parse_report(markdown), original)
+
+
+def test_a_list_of_blank_bullets_has_no_label() -> None:
+    blank = dataclasses.replace(HOSTILE, details=("  ", "\u200b"), use_cases=("",))
+    markdown = render_markdown(golden_report("zh-TW", items=(blank,)))
+    first = markdown.split("\n### ")[1].split("\n---")[0]
+    assert "技術細節" not in first and "應用場景" not in first

@@ -184,9 +184,10 @@ def render_item(item: Item, labels: Labels) -> str:
         f"### {_heading_text(item.title)}",
         f"**{labels.summary}**{HARD_BREAK}{_text(item.summary) or labels.empty_part}",
     ]
-    if item.details:
+    # No label without content: a list whose every entry is blank is left out with its label.
+    if any(clean_text(t) for t in item.details):
         blocks.append(_bullets(labels.details, item.details))
-    if item.use_cases:
+    if any(clean_text(t) for t in item.use_cases):
         blocks.append(_bullets(labels.use_cases, item.use_cases))
     blocks.append(HARD_BREAK.join(_meta_lines(item, labels)))
     return "\n\n".join(blocks)
