@@ -79,3 +79,27 @@ def test_huge_input_is_quick() -> None:
     start = time.perf_counter()
     extract_entities(["Acme Corp ships Widget 2", "Acme Corp " * 20_000 + "Zürich-Ü" * 5_000])
     assert time.perf_counter() - start < 5.0
+
+
+def test_an_outlet_naming_itself_is_no_entity_but_a_company_covered_by_others_is() -> None:
+    told = extract_entities(
+        ["The AI agent boom is running into a wall", "Founders told TechCrunch that pilots fail."],
+        outlets=["TechCrunch", "TechCrunch"],
+    )
+    assert told == ()
+    view = extract_entities(
+        ["The Guardian view on AI and jobs", "Hiring is falling."], outlets=["The Guardian"] * 2
+    )
+    assert view == ()
+    texts = ["OpenAI launches GPT-6", "Introducing GPT-6", "OpenAI released GPT-6.", "We release GPT-6."]
+    assert extract_entities(texts, outlets=["TechCrunch", "OpenAI"] * 2)[:2] == ("OpenAI", "GPT-6")
+
+
+def test_words_for_kinds_of_firms_and_plural_looking_names() -> None:
+    assert extract_entities(["Fintech Ledgerly launches AI agents", "Ledgerly, a startup, launched."]) == (
+        "Ledgerly",
+    )
+    siemens = extract_entities(
+        ["Siemens Expands Industrial Copilot to 100 Factories", "Siemens said its Industrial Copilot runs."]
+    )
+    assert siemens == ("Siemens", "Industrial Copilot")

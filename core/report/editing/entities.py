@@ -41,9 +41,10 @@ _COMMON_PLURAL = re.compile(r"^[A-Z][a-z]+(?:ers|ists|ians|als|ors|ants|ents|ies
 _SUBJECT_VERB = re.compile(r"[a-z]{2,}s")
 _VERB = r"(?:[a-z]{2,}(?:s|ed)|said|has|is|will|can|plans?|now)\b"
 _NOT_ENTITY = lexicon.NOT_ENTITIES | lexicon.GENERIC_NAMES | lexicon.PLACES_AND_PEOPLES
+_KINDS = lexicon.GENERIC_NAMES | frozenset(lexicon.KINDS_OF_FIRMS)
 
 
-def extract_entities(texts: Sequence[str], limit: int = 8) -> tuple[str, ...]:
+def extract_entities(texts: Sequence[str], limit: int = 8, *, outlets: Sequence[str] = ()) -> tuple[str, ...]:
     """Named things in ``texts`` (organisations, products, models, people), the headline's subject
     first, then the most prominent.
 
@@ -52,17 +53,23 @@ def extract_entities(texts: Sequence[str], limit: int = 8) -> tuple[str, ...]:
     peoples and places ("Chinese", "Texas"), words for kinds of things ("AI", "SDK", "模型"),
     amounts, single letters, and a word that only repeats the end of a longer name ("Atlas" beside
     "ChatGPT Atlas"). Feed boilerplate and lines addressed to a model are not read. No names, no
-    entities: the renderer then leaves the line out.
+    entities: the renderer then leaves the line out. ``outlets`` are the texts' sources, in order:
+    an outlet naming itself ("told TechCrunch", "The Guardian view on …") names the reporter, not
+    the story; another text naming it (OpenAI's blog, covered by TechCrunch) still counts.
     """
     texts = [_readable(text) for text in texts]
-    scores, display = _tally(texts)
+    scores, display = _tally(texts, [_outlet_key(o) for o in outlets])
     order = {key: i for i, key in enumerate(display)}
     ranked = [display[k] for k in sorted(scores, key=lambda k: (-scores[k], order[k]))]
     ranked = [name for name in ranked if _is_entity(name)]
     subject = _subject(texts) if texts else None
-    if subject is not None:
+    if subject is not None and (not outlets or _outlet_key(subject) != _outlet_key(outlets[0])):
         ranked = [subject, *(n for n in ranked if match_key(n) != match_key(subject))]
     return tuple(_without_parts(ranked)[:limit])
+
+
+def _outlet_key(name: str) -> str:
+    return match_key(re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE))
 
 
 def _readable(text: str) -> str:
@@ -71,6 +78,15 @@ def _readable(text: str) -> str:
     if not (hygiene.has_url(text) or hygiene.is_boilerplate(text) or hygiene.addresses_model(text)):
         return text  # the common case: nothing to drop
     return " ".join(s for s in _SENTENCE_END.split(text) if hygiene.is_clean(s))
+
+
+def _without_kind(name: str) -> str:
+    """A name without the leading words that say what kind of thing it is ("Fintech Ledgerly",
+    "Swiss Re" keeps its name: only words for kinds of things and peoples go, and never all)."""
+    words = name.split(" ")
+    while len(words) > 1 and words[0].casefold() in _KINDS:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _is_entity(name: str) -> bool:
@@ -87,12 +103,12 @@ def _subject(texts: Sequence[str]) -> str | None:
     another text ("Arm raises forecast", "Vodafone Uses AI Agents" / "Vodafone says ..."), else
     its first sure name."""
     headline = texts[0]
-    names = [name for name, sure in _names(headline) if sure and _is_entity(name)]
+    names = [_without_kind(name) for name, sure in _names(headline) if sure and _is_entity(name)]
     words = headline.split()
     first = _bare(words[0]) if len(words) > 1 and not has_cjk(words[0]) else ""
     if (
         first[:1].isupper()
-        and not first.endswith("s")
+        and not _COMMON_PLURAL.search(first)
         and _is_entity(first)
         and first.lower() not in lexicon.NOT_ENTITIES
         and not (names and names[0].startswith(first))
@@ -118,13 +134,18 @@ def _without_parts(names: list[str]) -> list[str]:
     return out
 
 
-def _tally(texts: Sequence[str]) -> tuple[dict[str, float], dict[str, str]]:
-    """Prominence per name key (each mention weighs 1 + 1/(text index + 1)) and display forms."""
+def _tally(texts: Sequence[str], outlets: Sequence[str] = ()) -> tuple[dict[str, float], dict[str, str]]:
+    """Prominence per name key (each mention weighs 1 + 1/(text index + 1)) and display forms;
+    a text's mention of its own outlet (``outlets``: match keys, one per text) does not count."""
     scores: dict[str, float] = {}
     display: dict[str, str] = {}
     pending: list[tuple[str, str, float]] = []
     for index, text in enumerate(texts):
+        own = outlets[index] if index < len(outlets) else None
         for name, sure in _names(text):
+            name = _without_kind(name)
+            if own and _outlet_key(name) == own:
+                continue
             key, weight = match_key(name), 1.0 + 1.0 / (index + 1)
             if key and sure:
                 scores[key] = scores.get(key, 0.0) + weight

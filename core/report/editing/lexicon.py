@@ -433,3 +433,10 @@ CHINESE_ORGS: tuple[str, ...] = tuple(
         上海人工智能實驗室 上海人工智能实验室 通義 通义 文心一言 豆包 元寶 元宝 混元 可靈 可灵"""
     )
 )
+#: Words a headline puts before a firm's name to say what it is ("Fintech Ledgerly").
+KINDS_OF_FIRMS: tuple[str, ...] = tuple(
+    _split(
+        """fintech insurtech healthtech edtech legaltech proptech chipmaker chipmakers insurer bank lender
+        carmaker automaker retailer unicorn"""
+    )
+)
