@@ -95,6 +95,11 @@ def is_instruction(sentence: str) -> bool:
     return _INSTRUCTION.search(sentence) is not None
 
 
+def has_instruction(text: str) -> bool:
+    """Some sentence of ``text`` is addressed to a model."""
+    return any(order for _, order in _clauses(text))
+
+
 def stated(text: str) -> str:
     """``text`` without its sentences addressed to a model: what it states as fact."""
     return " ".join(sentence for sentence, order in _clauses(text) if not order)

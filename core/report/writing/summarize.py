@@ -26,7 +26,7 @@ from typing import Protocol
 
 from core.models import EditedTopic, Item, Overview, Topic, WriterStats
 from core.report.writing.headlines import chinese_headline
-from core.report.writing.hygiene import is_clean
+from core.report.writing.hygiene import is_clean, without_orders
 from core.report.writing.items import assemble_item, clean_headline, distinct_articles
 from core.report.writing.overview import build_overview
 from core.report.writing.sentences import (
@@ -225,7 +225,9 @@ def _candidates(topic: Topic) -> list[_Candidate]:
     for index, article in enumerate(topic.articles):
         headline = clean_headline(article.title, article.source)
         sentences = [
-            s for s in split_sentences(article.summary) if is_clean(s) and not _is_filler(s, headline)
+            s
+            for s in split_sentences(without_orders(article.summary))
+            if is_clean(s) and not _is_filler(s, headline)
         ]
         if not sentences and index == 0:
             # A feed with titles only: the headline is the one fact we have. Only the lead's may
