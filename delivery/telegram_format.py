@@ -239,8 +239,9 @@ def _meta_lines(item: Item, labels: Labels) -> list[str]:
     if clean_text(item.importance_reason):
         importance += f" — {escape(item.importance_reason)}"
     sources = " | ".join(link(s.name, s.url) for s in item.sources) or escape(labels.empty_part)
-    lines = [
-        f"{escape(labels.entities)}{labels.colon}{entities or escape(labels.empty_part)}",
+    # An item that names no one has no entities line (as in the Markdown report).
+    lines = [f"{escape(labels.entities)}{labels.colon}{entities}"] if entities else []
+    lines += [
         f"{escape(labels.importance)}{labels.colon}{importance}",
         f"{escape(labels.sources)}{labels.colon}{sources}",
     ]

@@ -382,3 +382,23 @@ def test_synthetic_day_is_spread_over_a_day():
     articles = _synthetic_day(500)
     spread = max(a.published for a in articles) - min(a.published for a in articles)
     assert len(articles) == 500 and spread < timedelta(days=1)
+
+
+def test_a_name_that_only_opens_sentences_still_joins_its_story():
+    # Once paragraphs keep their periods, "Mistral" opens every sentence of one outlet's text.
+    guardian = article(
+        "Mistral AI raises €2bn in round that values French start-up at €25bn",
+        "Paris-based developer becomes Europe’s most valuable AI company. Mistral said the money "
+        "would pay for computing capacity in France and Sweden.",
+        source="The Guardian",
+    )
+    business = article(
+        "Mistral AI Secures €2B to Scale European AI Infrastructure",
+        "French AI developer Mistral AI raised €2 billion in a round valuing the company at €25 billion, "
+        "with plans to build data centers in France and Sweden.",
+        source="AI Business",
+        minutes=30,
+    )
+    other = article("Sift raises $30M to bring AI search to legal discovery", "Sift raised $30M.", minutes=5)
+    topics = cluster([guardian, business, other])
+    assert sorted(len(t.articles) for t in topics) == [1, 2]

@@ -77,7 +77,9 @@ def test_every_item_is_complete_and_every_link_is_http(demo):
         assert item.summary and item.importance and item.sources, item.title
         assert all(s.url.startswith(("https://", "http://")) for s in item.sources)
     # A story that names no organisation, product or person has no 關鍵實體 rather than filler.
-    assert sum(bool(item.entities) for item in items) >= 0.9 * len(items)
+    # (The demo's days include essays and surveys that name no one.)
+    assert sum(bool(item.entities) for item in items) >= 0.7 * len(items)
+    assert "**關鍵實體**：（無）" not in built.markdown
     for block in built.markdown.split("\n### ")[1:]:
         parts = (
             "今日趨勢總結",
@@ -90,7 +92,7 @@ def test_every_item_is_complete_and_every_link_is_http(demo):
         )
         if block.startswith(parts):
             continue
-        for label in ("**核心摘要**", "**關鍵實體**", "**重要性**", "**來源**"):
+        for label in ("**核心摘要**", "**重要性**", "**來源**"):
             assert label in block, block[:200]
     targets = [url for _, url in LINK.findall(built.markdown)]
     assert targets and all(url.startswith(("https://", "http://")) for url in targets)

@@ -484,3 +484,21 @@ def test_cli_bad_file_is_one_line_and_the_rest_is_imported(
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("skipped bad.md: ") and fragment in lines[0], done.stderr
     assert done.stdout.splitlines() == ["imported 2025-12-12: 58 items"]
+
+
+@pytest.mark.parametrize("language", ["zh-TW", "en"])
+def test_an_item_without_entities_has_no_entities_line_and_reads_back(language: str) -> None:
+    nameless = dataclasses.replace(HOSTILE, entities=())
+    original = golden_report(language, items=(nameless, HOSTILE))
+    markdown = render_markdown(original)
+    first = markdown.split("\n### ")[1].split("\n---")[0]
+    assert "關鍵實體" not in first and "Key entities" not in first and "（無）" not in first
+    assert "**重要性**" in first or "**Importance**" in first
+    assert_same_items(parse_report(markdown), original)
+
+
+def test_a_list_of_blank_bullets_has_no_label() -> None:
+    blank = dataclasses.replace(HOSTILE, details=("  ", "\u200b"), use_cases=("",))
+    markdown = render_markdown(golden_report("zh-TW", items=(blank,)))
+    first = markdown.split("\n### ")[1].split("\n---")[0]
+    assert "技術細節" not in first and "應用場景" not in first

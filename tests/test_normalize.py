@@ -92,7 +92,7 @@ def test_arxiv_id(text: str, expected: str | None) -> None:
     ("html", "text"),
     [
         ("<p>Hello <b>world</b></p>", "Hello world"),
-        ("<p>a</p><p>b</p><ul><li>c</li><li>d</li></ul>x<br>y", "a b c d x y"),
+        ("<p>a</p><p>b</p><ul><li>c</li><li>d</li></ul>x<br>y", "a. b. c. d. x y"),
         ("AT&amp;T &amp; OpenAI&#8217;s &quot;deal&quot;&nbsp;today", 'AT&T & OpenAI’s "deal" today'),
         ("<p>1 &lt; 2 &amp;&amp; 3 &gt; 2</p>", "1 < 2 && 3 > 2"),
         ("&amp;lt;b&amp;gt; stays escaped once", "&lt;b&gt; stays escaped once"),

@@ -44,10 +44,11 @@ _REVISIONS = frozenset({"replace", "replace-cross"})
 
 # Block-level tags become a space so "<p>a</p><p>b</p>" reads "a b", not "ab".
 _BLOCK_TAG = re.compile(
-    r"<(?=/?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article|pre|dd|dt|hr|figcaption)"
+    r"<(?=/?(?:p|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article|pre|dd|dt|hr|figcaption)"
     r"[\s/>])",
     re.I,
 )
+_LINE_BREAK = re.compile(r"<(?=br[\s/>])", re.I)  # a line break inside a block: a space
 # HTML5 tree building is quadratic in nesting depth (30 s for 100,000 nested <div>), so a hostile
 # feed could stall a build. A summary needs only the opening text: cap characters and tags.
 _MAX_HTML_CHARS = 20_000
@@ -56,6 +57,12 @@ _MAX_TITLE_CHARS = 300
 _MAX_SUMMARY_CHARS = 4_000
 _CLOCK_SKEW = timedelta(days=1)
 _ACTIVE_TAG = re.compile(r"<\s*(?:script|style|iframe|object|embed)\b", re.IGNORECASE)
+# Where blocks end: the element boundaries marked above and blank lines of plain text.
+_PARAGRAPH = "\u2029"
+_HTML_BREAK = re.compile("\u2029")  # in HTML, blank lines are only whitespace
+_TEXT_BREAK = re.compile(r"\u2029|\n[ \t]*\n")
+_ENDED = re.compile(r"[.!?。！？…:;：；,，、\-–—]\W*$|[\"'”’)\]」』》]$")
+_CJK_END = re.compile(r"[\u3000-\u9fff\uff00-\uffef]$")
 _MARKUP_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 
 
@@ -105,9 +112,10 @@ def html_to_text(html: str) -> str:
     """
     html = _bounded(html)
     if "<" not in html:
-        return _collapse(unescape(html) if "&" in html else html)
-    cleaned = nh3.clean(_BLOCK_TAG.sub(" <", html), tags=set(), strip_comments=True)
-    return _collapse(unescape(cleaned))  # nh3 escapes the text it keeps: undo that once
+        return _paragraphs(unescape(html) if "&" in html else html, _HTML_BREAK)
+    marked = _LINE_BREAK.sub(" <", _BLOCK_TAG.sub(f"{_PARAGRAPH} <", html))
+    cleaned = nh3.clean(marked, tags=set(), strip_comments=True)
+    return _paragraphs(unescape(cleaned), _HTML_BREAK)  # nh3 escapes the text it keeps: undo that once
 
 
 def _bounded(html: str) -> str:
@@ -122,6 +130,23 @@ def _bounded(html: str) -> str:
 
 def _collapse(text: str) -> str:
     return " ".join(text.split())
+
+
+def _paragraphs(text: str, breaks: re.Pattern[str] | None = None) -> str:
+    """Blocks (HTML elements, blank-line paragraphs) joined into one line of sentences.
+
+    A block that ends without an end mark (a standfirst "<p>Firm says its model beats rivals</p>",
+    a heading) gets one, so it does not run into the next block's first sentence.
+    """
+    out = ""
+    for block in (breaks or _TEXT_BREAK).split(text):
+        block = _collapse(block)
+        if not block:
+            continue
+        if out and not _ENDED.search(out):
+            out += "。" if _CJK_END.search(out) else "."
+        out = f"{out}{'' if _CJK_END.search(out) or not out else ' '}{block}"
+    return out
 
 
 def normalize_entry(
@@ -198,7 +223,7 @@ def _title(entry: Mapping[str, Any]) -> str:
 
 def _text_of(value: str, detail: Mapping[str, Any] | None, limit: int) -> str:
     kind = (detail or {}).get("type") or "text/html"
-    text = html_to_text(value) if kind in _MARKUP_TYPES else _collapse(value[:_MAX_HTML_CHARS])
+    text = html_to_text(value) if kind in _MARKUP_TYPES else _paragraphs(value[:_MAX_HTML_CHARS])
     return shorten(text, limit) if len(text) > limit else text
 
 

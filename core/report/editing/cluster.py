@@ -64,6 +64,9 @@ _WORD = r"[A-Za-z0-9.\-'’]*"
 _CAPITALIZED = re.compile(r"[A-Z]" + _WORD)
 # A capitalized word after a word or a comma, so not the first word of a sentence.
 _MID_SENTENCE = re.compile(r"(?<=[A-Za-z0-9,;] )[A-Z]" + _WORD)
+# A capitalized word before an ALLCAPS, CamelCase or numbered one opens a name even at the start
+# of a sentence: "Mistral AI raises ...", "Google DeepMind said ...".
+_BEFORE_NAME = re.compile(r"\b[A-Z][a-z]+(?= (?:[A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*|[A-Za-z]*\d[\w.]*)\b)")
 _INNER_CAPITAL = re.compile(r"[A-Z]")  # searched from the second letter: OpenAI, NVIDIA
 _LATIN_WORD = re.compile(r"[A-Za-z]" + _WORD)
 #: Chinese names of major players -> the English word articles in English use.
@@ -192,6 +195,7 @@ def _entity_words(title: str, summary: str) -> frozenset[str]:
         names = [w for w in _CAPITALIZED.findall(text) if _INNER_CAPITAL.search(w, 1)]
         if not headline:
             names += _MID_SENTENCE.findall(text)
+            names += [w for w in _BEFORE_NAME.findall(text) if w.lower() not in lexicon.NOT_ENTITIES]
         for raw in names:
             found.update(_name_words(raw))
     return frozenset(found)

@@ -67,7 +67,8 @@ _DAY_SHARES = ((0.10, Importance.HIGH), (0.35, Importance.MEDIUM_HIGH), (0.75, I
 
 
 def _entities(topic: Topic) -> tuple[str, ...]:
-    return extract_entities([a.title for a in topic.articles] + [a.summary for a in topic.articles])
+    texts = [a.title for a in topic.articles] + [a.summary for a in topic.articles]
+    return extract_entities(texts, outlets=[a.source for a in topic.articles] * 2)
 
 
 #: Why a topic of the day is not in the report (``Edition.left_out``), as ``show --stats`` says it.

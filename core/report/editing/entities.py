@@ -11,42 +11,141 @@ from collections import Counter
 from collections.abc import Sequence
 
 from core.report.editing import lexicon
+from core.report.writing import hygiene
 from core.text import has_cjk, match_key
 
-_LATIN = r"[A-Za-z0-9][A-Za-z0-9.&'’\-\u2010\u2011]*"
+# Latin letters with their accents ("Zürich", "Élysée", "Škoda"): a name is never cut at "ü".
+_LETTERS = "A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_LATIN = rf"[{_LETTERS}][{_LETTERS}.&'’\-\u2010\u2011]*"
 _SPAN = re.compile(rf"{_LATIN}(?: {_LATIN})*")
 _QUOTED = re.compile(r"[「『《“]([^」』》”]{2,16})[」』》”]")
 _VERSION = re.compile(r"\d+(?:\.\d+)*[A-Za-z]?")
-_AMOUNT = re.compile(r"\$?\d[\d.,]*(?:[kmbt]n?|bn|tn|%)?", re.IGNORECASE)
-_COMPOUND = re.compile(r"-[a-z]{3,}$")  # an adjective compound ends in a lowercase word
+_AMOUNT = re.compile(
+    r"[$€£¥]?\d[\d.,]*(?:[kmbtx]n?|bn|tn|%|[kmgt]?w|[kmgtp]b|ms|fps|[kmb]?s)?", re.IGNORECASE
+)  # "$50M", "1.9x", "500MW", "80GB"
+# An adjective compound ends in a lowercase adjective ("AI-powered", "Gemini-based", "GPU-heavy");
+# "SWE-bench" or "Meta-World" end in a noun and stay names.
+_COMPOUND = re.compile(
+    r"-(?:[a-z]+(?:ed|ing|ive|ic|al|able|ful|less)|like|style|scale|level|grade|ready|native|first|only|"
+    r"free|class|wide|centric|friendly|specific|aware|heavy|led|made|built|backed|sized|size|wise|bound)$"
+)
 _OPENER = re.compile(r"^[A-Z][a-z]+(?:ing|ed|ly)$")  # a headline's first verb or adverb
 _MAX_SPAN = 4
-_FEW = 3  # fewer names than this and key concepts fill in
-_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}s?(?![A-Za-z])")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,5}s")  # "LLMs", "CIOs", "EHRs": kinds of things
+# "Self-Preference", "Multi-Agent", "Fine-Tuning": capitals of a Title Case compound, not a name
+_TITLE_COMPOUND = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)+")
+# A title's subject: "Arm raises ...", "Figure shows off ...", "Nordbank deploys ..."
+# "Researchers say ..." / "Researchers found ...": a plural noun opening sentences names no one.
+_COMMON_PLURAL = re.compile(r"^[A-Z][a-z]+(?:ers|ists|ians|als|ors|ants|ents|ies|ics|ees|ches)$")
+_SUBJECT_VERB = re.compile(r"[a-z]{2,}s")
+_VERB = r"(?:[a-z]{2,}(?:s|ed)|said|has|is|will|can|plans?|now)\b"
+_NOT_ENTITY = lexicon.NOT_ENTITIES | lexicon.GENERIC_NAMES | lexicon.PLACES_AND_PEOPLES
+_KINDS = lexicon.GENERIC_NAMES | frozenset(lexicon.KINDS_OF_FIRMS)
 
 
-def extract_entities(texts: Sequence[str], limit: int = 8) -> tuple[str, ...]:
-    """Named things in ``texts`` (products, companies, people, models), most prominent first.
+def extract_entities(texts: Sequence[str], limit: int = 8, *, outlets: Sequence[str] = ()) -> tuple[str, ...]:
+    """Named things in ``texts`` (organisations, products, models, people), the headline's subject
+    first, then the most prominent.
 
-    Pass titles before summaries: an earlier text weighs more. Names keep their display form
-    ("GPT‑5.2") and are deduplicated by :func:`core.text.match_key`. When fewer than three
-    names turn up, key concepts ("大模型", "API") fill in.
+    Pass the lead headline first, titles before summaries: an earlier text weighs more. Names keep
+    their display form ("GPT‑5.2") and are deduplicated by :func:`core.text.match_key`. Left out:
+    peoples and places ("Chinese", "Texas"), words for kinds of things ("AI", "SDK", "模型"),
+    amounts, single letters, and a word that only repeats the end of a longer name ("Atlas" beside
+    "ChatGPT Atlas"). Feed boilerplate and lines addressed to a model are not read. No names, no
+    entities: the renderer then leaves the line out. ``outlets`` are the texts' sources, in order:
+    an outlet naming itself ("told TechCrunch", "The Guardian view on …") names the reporter, not
+    the story; another text naming it (OpenAI's blog, covered by TechCrunch) still counts.
     """
-    scores, display = _tally(texts)
+    texts = [_readable(text) for text in texts]
+    scores, display = _tally(texts, [_outlet_key(o) for o in outlets])
     order = {key: i for i, key in enumerate(display)}
     ranked = [display[k] for k in sorted(scores, key=lambda k: (-scores[k], order[k]))]
-    if len(ranked) < _FEW:
-        ranked += [term for term in _concepts(texts) if match_key(term) not in scores][: _FEW - len(ranked)]
-    return tuple(ranked[:limit])
+    ranked = [name for name in ranked if _is_entity(name)]
+    subject = _subject(texts) if texts else None
+    if subject is not None and (not outlets or _outlet_key(subject) != _outlet_key(outlets[0])):
+        ranked = [subject, *(n for n in ranked if match_key(n) != match_key(subject))]
+    return tuple(_without_parts(ranked)[:limit])
 
 
-def _tally(texts: Sequence[str]) -> tuple[dict[str, float], dict[str, str]]:
-    """Prominence per name key (each mention weighs 1 + 1/(text index + 1)) and display forms."""
+def _outlet_key(name: str) -> str:
+    return match_key(re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE))
+
+
+def _readable(text: str) -> str:
+    """``text`` without feed wrappers and the sentences that are boilerplate or orders to a model."""
+    text = hygiene.unglue(hygiene.strip_boilerplate(text))
+    if not (hygiene.has_url(text) or hygiene.is_boilerplate(text) or hygiene.addresses_model(text)):
+        return text  # the common case: nothing to drop
+    return " ".join(s for s in _SENTENCE_END.split(text) if hygiene.is_clean(s))
+
+
+def _without_kind(name: str) -> str:
+    """A name without the leading words that say what kind of thing it is ("Fintech Ledgerly",
+    "Swiss Re" keeps its name: only words for kinds of things and peoples go, and never all)."""
+    words = name.split(" ")
+    while len(words) > 1 and words[0].casefold() in _KINDS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _is_entity(name: str) -> bool:
+    """An organisation, product, model or person rather than a people, a place or a kind of thing."""
+    folded = name.casefold()
+    if folded in _NOT_ENTITY or len(name) < 2 or _AMOUNT.fullmatch(name) or _PLURAL_ACRONYM.fullmatch(name):
+        return False
+    words = folded.split()
+    return not all(w.rstrip(".") in lexicon.PLACES_AND_PEOPLES for w in words)
+
+
+def _subject(texts: Sequence[str]) -> str | None:
+    """The name the lead headline is about: its first word when a verb follows it there or in
+    another text ("Arm raises forecast", "Vodafone Uses AI Agents" / "Vodafone says ..."), else
+    its first sure name."""
+    headline = texts[0]
+    names = [_without_kind(name) for name, sure in _names(headline) if sure and _is_entity(name)]
+    words = headline.split()
+    first = _bare(words[0]) if len(words) > 1 and not has_cjk(words[0]) else ""
+    if (
+        first[:1].isupper()
+        and not _COMMON_PLURAL.search(first)
+        and _is_entity(first)
+        and first.lower() not in lexicon.NOT_ENTITIES
+        and not (names and names[0].startswith(first))
+    ):
+        acts = re.compile(rf"(?<![\w-]){re.escape(first)}(?:['’]s)? {_VERB}")
+        sentence_case = not lexicon.headline_style(headline)
+        if (sentence_case and _SUBJECT_VERB.fullmatch(words[1])) or any(acts.search(t) for t in texts[1:]):
+            return first
+    return names[0] if names else None
+
+
+def _without_parts(names: list[str]) -> list[str]:
+    """Names without a single word that is a later word of another name ("Hub" of "Kernels Hub")."""
+    keys = [match_key(n) for n in names]
+    out = []
+    for name, key in zip(names, keys, strict=True):
+        inner = " " not in name and any(
+            other != name and key != k and name in re.split(r"[\s-]", other)[1:]
+            for other, k in zip(names, keys, strict=True)
+        )
+        if not inner:
+            out.append(name)
+    return out
+
+
+def _tally(texts: Sequence[str], outlets: Sequence[str] = ()) -> tuple[dict[str, float], dict[str, str]]:
+    """Prominence per name key (each mention weighs 1 + 1/(text index + 1)) and display forms;
+    a text's mention of its own outlet (``outlets``: match keys, one per text) does not count."""
     scores: dict[str, float] = {}
     display: dict[str, str] = {}
     pending: list[tuple[str, str, float]] = []
     for index, text in enumerate(texts):
+        own = outlets[index] if index < len(outlets) else None
         for name, sure in _names(text):
+            name = _without_kind(name)
+            if own and _outlet_key(name) == own:
+                continue
             key, weight = match_key(name), 1.0 + 1.0 / (index + 1)
             if key and sure:
                 scores[key] = scores.get(key, 0.0) + weight
@@ -64,24 +163,9 @@ def _add_openings(
     opens two sentences ("Drax plans ..." / "Drax said ...")."""
     openings = Counter(key for key, _, _ in pending)
     for key, name, weight in pending:
-        if key in scores or openings[key] > 1:
+        if key in scores or (openings[key] > 1 and not _COMMON_PLURAL.search(name)):
             scores[key] = scores.get(key, 0.0) + weight
             display.setdefault(key, name)
-
-
-def _concepts(texts: Sequence[str]) -> list[str]:
-    """Where a text names no one ("大模型價格戰再起"), its key concepts stand in: Chinese lexicon
-    terms (longest first, none inside another) and acronyms such as "API" or "LLM"."""
-    joined = "\n".join(texts)
-    chinese = sorted(
-        (t for t in lexicon.RELEVANCE_ZH if t in joined), key=lambda t: (-len(t), joined.find(t))
-    )
-    found: list[str] = []
-    for term in chinese:
-        if not any(term in longer for longer in found):
-            found.append(term)
-    acronyms = (w for w in _ACRONYM.findall(joined) if w.lower() in lexicon.WEAK_NAMES)
-    return list(dict.fromkeys([*found, *acronyms]))
 
 
 def _names(text: str) -> list[tuple[str, bool]]:
@@ -95,6 +179,7 @@ def _names(text: str) -> list[tuple[str, bool]]:
     chinese = has_cjk(text)
     if chinese:  # the major players by their Chinese names ("百度", "阿里巴巴"), as written
         found += [(text.find(alias), alias, True) for alias in lexicon.MAJOR_CHINESE if alias in text]
+        found += [(text.find(name), name, True) for name in lexicon.CHINESE_ORGS if name in text]
     headline = lexicon.headline_style(text)
     for match in _SPAN.finditer(text):
         before = text[max(0, match.start() - 4) : match.start()].rstrip()
@@ -131,11 +216,20 @@ def _bare(raw: str) -> str:
     return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
+def _is_compound(word: str) -> bool:
+    """An adjective compound ("AI-powered", "60-person", "10,000-example"), not a name ("SWE-bench")."""
+    head, _, tail = word.rpartition("-")
+    if not head or not tail.islower():
+        return False
+    return _COMPOUND.search(word) is not None or len(head) < 3 or not any(c.isalpha() for c in head)
+
+
 def _name_like(word: str, continuing: bool, headline: bool) -> bool:
     if continuing and _VERSION.fullmatch(word):
         return True  # "Opus 4.5", "Gemini 3"
     if word[0].islower() and not lexicon.strong_name(word):
         return False  # most words: decided without looking further
-    if word.lower() in lexicon.NOT_ENTITIES or _AMOUNT.fullmatch(word) or _COMPOUND.search(word):
+    if word.lower() in lexicon.NOT_ENTITIES or _AMOUNT.fullmatch(word) or _is_compound(word):
         return False  # "$50M", "5.5B", "AI-powered", "Gemini-based" name nothing
-    return lexicon.strong_name(word) or (word[0].isupper() and not headline)
+    strong = lexicon.strong_name(word) and not _TITLE_COMPOUND.fullmatch(word)
+    return strong or (word[0].isupper() and not headline)

@@ -388,3 +388,62 @@ REASON_WORDS: dict[str, dict[str, str]] = {
         "sep": ", ", "more": ", …", "join": "; ",
     },
 }  # fmt: skip
+
+# --- Words that are no entity of a report item --------------------------------------------------
+
+#: Peoples, languages, regions and places (compared folded): an item's 關鍵實體 are organisations,
+#: products, models and people, so "Chinese", "European", "Texas" are left out.
+PLACES_AND_PEOPLES: frozenset[str] = frozenset(
+    _split(
+        """chinese american british english french german italian spanish portuguese dutch swedish
+        norwegian danish finnish swiss austrian belgian irish scottish welsh polish czech russian
+        ukrainian turkish greek israeli arab arabic iranian indian pakistani japanese korean
+        taiwanese vietnamese thai indonesian malaysian singaporean filipino australian canadian
+        mexican brazilian argentine african nigerian kenyan egyptian saudi emirati european asian
+        western eastern northern southern nordic latin hispanic mandarin cantonese
+        china america usa u.s u.s.a us uk u.k britain england scotland wales ireland france germany
+        italy spain portugal netherlands sweden norway denmark finland switzerland austria belgium
+        poland russia ukraine turkey greece israel iran india pakistan japan korea taiwan vietnam
+        thailand indonesia malaysia singapore philippines australia canada mexico brazil argentina
+        africa nigeria kenya egypt uae dubai europe asia apac emea americas middle east west east
+        north south global worldwide beijing shanghai shenzhen hangzhou guangzhou hong kong tokyo
+        seoul paris london berlin munich zurich zürich amsterdam stockholm dublin madrid rome
+        brussels geneva toronto vancouver montreal sydney melbourne bangalore mumbai delhi
+        california texas washington york new york san francisco seattle boston austin chicago
+        phoenix los angeles silicon valley bay area virginia oregon arizona florida nevada ohio
+        utah georgia massachusetts cambridge oxford"""
+    )
+)
+#: Words and acronyms for kinds of things rather than names ("AI", "LLM", "SDK", "模型"), and units.
+GENERIC_NAMES: frozenset[str] = frozenset(
+    _split(
+        """ai agi asi ml llm llms slm slms vlm vlms vla vlas lmm api apis sdk sdks gpu gpus tpu tpus cpu
+        npu asic rag moe rl rlhf dpo sft nlp ocr asr tts cv iot ar vr xr ui ux pc os app apps saas
+        roi kpi ipo b2b b2c plc sip ehr ehrs ceo ceos cto cfo cio cios coo vp hr it faq pdf csv json
+        gb tb mb kb pb mw gw kw tw fps ms qps arxiv hub bot bots chatbot agent agents model models
+        paper papers dataset datasets benchmark benchmarks research study data cloud tech startup
+        plus pro enterprise business team teams premium free preview beta alpha act office"""
+    )
+) | frozenset(
+    _split(
+        """模型 大模型 大語言模型 大语言模型 語言模型 语言模型 研究 論文 论文 人工智能 人工智慧 機器人 机器人
+        芯片 晶片 算力 具身智能 具身智慧 開源模型 开源模型 智能體 智能体 應用 应用 平台 平臺 技術 技术"""
+    )
+)
+#: Chinese names of AI companies and labs, found as written in Chinese text (both scripts).
+CHINESE_ORGS: tuple[str, ...] = tuple(
+    _split(
+        """智譜 智谱 月之暗面 商湯 商汤 科大訊飛 科大讯飞 百川智能 零一萬物 零一万物 階躍星辰
+        阶跃星辰 面壁智能 小米 美團 美团 京東 京东 快手 螞蟻集團 蚂蚁集团 宇樹科技 宇树科技
+        智元機器人 智元机器人 優必選 优必选 寒武紀 寒武纪 摩爾線程 摩尔线程 壁仞 地平線 地平线
+        中芯國際 中芯国际 清華大學 清华大学 北京大學 北京大学 中國科學院 中国科学院
+        上海人工智能實驗室 上海人工智能实验室 通義 通义 文心一言 豆包 元寶 元宝 混元 可靈 可灵"""
+    )
+)
+#: Words a headline puts before a firm's name to say what it is ("Fintech Ledgerly").
+KINDS_OF_FIRMS: tuple[str, ...] = tuple(
+    _split(
+        """fintech insurtech healthtech edtech legaltech proptech chipmaker chipmakers insurer bank lender
+        carmaker automaker retailer unicorn"""
+    )
+)

@@ -196,9 +196,10 @@ def render_item(item: Item, labels: Labels) -> str:
         f"### {_heading_text(item.title)}",
         f"**{labels.summary}**{HARD_BREAK}{_text(item.summary) or labels.empty_part}",
     ]
-    if item.details:
+    # No label without content: a list whose every entry is blank is left out with its label.
+    if any(clean_text(t) for t in item.details):
         blocks.append(_bullets(labels.details, item.details))
-    if item.use_cases:
+    if any(clean_text(t) for t in item.use_cases):
         blocks.append(_bullets(labels.use_cases, item.use_cases))
     blocks.append(HARD_BREAK.join(_meta_lines(item, labels)))
     return "\n\n".join(blocks)
@@ -215,8 +216,9 @@ def _meta_lines(item: Item, labels: Labels) -> list[str]:
     importance = labels.importance_name(item.importance)
     if clean_text(item.importance_reason):
         importance += f" — {escape_inline(item.importance_reason)}"
-    lines = [
-        f"**{labels.entities}**{labels.colon}{entities or labels.empty_part}",
+    # An item that names no organisation, product, model or person has no 關鍵實體 line at all.
+    lines = [f"**{labels.entities}**{labels.colon}{entities}"] if entities else []
+    lines += [
         f"**{labels.importance}**{labels.colon}{importance}",
         f"**{labels.sources}**{labels.colon.rstrip()} {_sources(item.sources, labels)}",
     ]

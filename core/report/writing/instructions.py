@@ -37,6 +37,11 @@ _PRODUCE = (
     r"(?:\s*:|\s+[\"'“‘「『]|\s+(?:with|exactly|verbatim|word for word|the following|only)\b)"
     rf"|{_LEAD}(?:say|reply|respond|answer|tell\s+(?:the\s+)?(?:users?|readers?|everyone|them))\s+that\b"
 )
+# Whatever model may read a page: assistants, chatbots, summarizers, crawlers, language models.
+_READER = (
+    r"(?:(?:ai|llm|gpt)\s+)?(?:assistants?|chatbots?|bots?|agents?|summari[sz]ers?|crawlers?|scrapers?|llms?|"
+    r"(?:large\s+)?language\s+models?|ai\s+models?|ais|an?\s+ai|ai)"
+)
 _INSTRUCTION = re.compile(
     # about the model's own rules: "ignore previous instructions", "SYSTEM:", "you are now"
     r"\b(?:ignore|disregard|forget)\b.{0,40}?\b(?:instructions?|prompts?|rules?|above)\b"
@@ -54,7 +59,16 @@ _INSTRUCTION = re.compile(
     # the same in Chinese: 忽略以上指令, 請輸出「X」, 回覆：X, 當有人問到 X
     r"|(?:忽略|忽視|无视|無視).{0,12}?(?:指令|指示|規則|规则|提示)"
     r"|(?:輸出|输出|回覆|回复|回答|說出|说出|重複|重复|複述|复述|打印|印出)\s*[「『“\"'：:]"
-    r"|(?:當|当|如果|若)(?:有人|用戶|用户|讀者|读者)?(?:問|问)(?:到|起|及)",
+    r"|(?:當|当|如果|若)(?:有人|用戶|用户|讀者|读者)?(?:問|问)(?:到|起|及)"
+    # lines for whatever model reads the page: "AI assistants reading this should ...", "If you are
+    # an AI, ...", "Note to LLMs: ...", "如果你是 AI 助手"
+    rf"|\b{_READER}\s+(?:that\s+|who\s+)?(?:are\s+|is\s+)?(?:reading|processing|summari[sz]ing|parsing|"
+    r"scraping|crawling|ingesting)\s+(?:this|these|the\s+(?:page|article|text|post))\b"
+    rf"|\b(?:if|when)\s+you\s+are\s+(?:an?\s+)?{_READER}\b|\bnote\s+(?:to|for)\s+(?:any\s+|all\s+)?{_READER}\b"
+    rf"|\b(?:dear|attention|hey)\s*,?\s+{_READER}\b"
+    r"|(?:如果|若|假如)你是.{0,6}?(?:AI|人工智能|人工智慧|模型|助手|助理|機器人|机器人)"
+    r"|(?<![A-Za-z])(?:AI|人工智能|人工智慧|大模型|語言模型|语言模型)\s*(?:助手|助理)\s*(?:請|请|必須|必须|應該|应该)"
+    r"|(?:請|请)(?:所有|各位)?(?<![A-Za-z])(?:AI|人工智能|人工智慧|大模型|語言模型|语言模型)\s*(?:助手|助理)?",
     re.IGNORECASE,
 )
 # After a full stop, and after the quotation mark that closes on one; not inside "GPT-5.2".
@@ -74,6 +88,16 @@ class Injected:
 
     words: frozenset[str]  # core.text.tokens, Simplified characters
     phrases: frozenset[tuple[str, ...]]  # three tokens in a row
+
+
+def is_instruction(sentence: str) -> bool:
+    """``sentence`` is addressed to a model (an order, or a line for "AI assistants reading this")."""
+    return _INSTRUCTION.search(sentence) is not None
+
+
+def has_instruction(text: str) -> bool:
+    """Some sentence of ``text`` is addressed to a model."""
+    return any(order for _, order in _clauses(text))
 
 
 def stated(text: str) -> str:

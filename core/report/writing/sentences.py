@@ -11,17 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from core.report.editing.lexicon import stem
+from core.report.writing.hygiene import MAX_TEXT, strip_boilerplate, unglue
 from core.report.writing.items import clean_text
 from core.text import has_cjk, tokens
 
-# Feed boilerplate that is not part of what the article says.
-_BOILERPLATE = (
-    re.compile(r"^\s*arXiv:\S+\s+Announce\s+Type:\s*[\w-]+\s*(?:Abstract:\s*)?", re.IGNORECASE),
-    re.compile(r"^\s*Abstract:\s*", re.IGNORECASE),
-    re.compile(r"\s*The post .{1,300}? appeared first on .{1,120}$", re.IGNORECASE),
-    re.compile(r"\s*(?:Continue reading|Read more|Read the full (?:story|article))\b.{0,80}$", re.IGNORECASE),
-    re.compile(r"\s*\[(?:…|\.\.\.|&hellip;)\]\s*"),
-)
 # A terminator: Chinese marks split anywhere; ASCII marks only before whitespace or the end.
 _END = re.compile(r"[。！？]+[”’」』）)]*|[.!?]+[\"'”’)\]]*(?=\s|$)")
 _LAST_WORD = re.compile(r"(\S+)$")
@@ -47,16 +41,9 @@ _CAPITALIZED = re.compile(r"(?<=\s)[A-Z][\w\-.]*[A-Z0-9][\w\-.]*|(?<=\s)[A-Z][a-
 _TRUNCATED = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
-def strip_boilerplate(text: str) -> str:
-    """Feed text without arXiv announcement headers, "The post … appeared first on …" and the like."""
-    for pattern in _BOILERPLATE:
-        text = pattern.sub(" ", text)
-    return text
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` in order, for English and Chinese alike."""
-    text = clean_text(strip_boilerplate(text))
+    text = clean_text(unglue(strip_boilerplate(text[:MAX_TEXT])))
     out: list[str] = []
     start = 0
     for match in _END.finditer(text):
@@ -86,16 +73,77 @@ def _continues_lowercase(text: str, end: int) -> bool:
 
 
 def content_tokens(text: str) -> frozenset[str]:
-    """Matching tokens without stop words and one-letter Latin tokens."""
-    return frozenset(t for t in tokens(text) if t not in _STOPWORDS and (len(t) > 1 or not t.isascii()))
+    """Matching tokens without stop words and one-letter Latin tokens, plurals folded and word
+    compounds split ("models" = "model", "training-data" = "training data"), so two outlets'
+    wording of one fact meet."""
+    out = set()
+    for token in tokens(text):
+        parts = token.split("-") if "-" in token and not _DIGIT.search(token) else (token,)
+        out.update(stem(p) for p in parts if p not in _STOPWORDS and (len(p) > 1 or not p.isascii()))
+    return frozenset(out)
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    """Overlap of two token sets: the larger of Jaccard and 0.8 × containment of the smaller."""
+    """Overlap of two token sets: the larger of Jaccard and 0.8 × containment of the smaller.
+
+    A Chinese sentence and an English one share few tokens even when they state the same fact
+    ("共8款模型，參數規模從0.8B到397B" / "eight models from 0.8 billion to 397 billion"): between the
+    two scripts, what counts is how many of the Chinese sentence's names and numbers the English
+    one has (see :func:`_anchors`).
+    """
     if not a or not b:
         return 0.0
     shared = len(a & b)
-    return max(shared / len(a | b), 0.8 * shared / min(len(a), len(b)))
+    plain = max(shared / len(a | b), 0.8 * shared / min(len(a), len(b)))
+    chinese_a, chinese_b = _is_chinese(a), _is_chinese(b)
+    if chinese_a == chinese_b:
+        return plain
+    anchors_zh, anchors_en = (_anchors(a), _anchors(b)) if chinese_a else (_anchors(b), _anchors(a))
+    common = anchors_zh & anchors_en
+    # Two names alone ("Mistral AI") are the story's, not one fact; three, or a number besides, are.
+    if len(common) < 2 or (len(common) == 2 and not any(_DIGIT.search(t) for t in common)):
+        return plain
+    return max(plain, len(common) / len(anchors_zh))
+
+
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+} | {"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100"}
+_NUMBER_TOKEN = re.compile(r"(\d[\d.,]*)[a-z%]*")
+
+
+def _is_chinese(tokens_: frozenset[str]) -> bool:
+    """Most tokens are CJK bigrams: the sentence is written in Chinese."""
+    cjk = sum(1 for t in tokens_ if not t.isascii())
+    return cjk > len(tokens_) - cjk
+
+
+def _anchors(tokens_: frozenset[str]) -> frozenset[str]:
+    """The Latin tokens of a sentence, numbers without units ("397b" -> "397", "eight" -> "8")."""
+    out = set()
+    for token in tokens_:
+        if not token.isascii():
+            continue
+        number = _NUMBER_TOKEN.fullmatch(token)
+        out.add(number.group(1).rstrip(".,") if number else _NUMBER_WORDS.get(token, token))
+    return frozenset(out)
 
 
 def is_repeat(candidate: frozenset[str], chosen: Iterable[frozenset[str]], threshold: float = 0.5) -> bool:

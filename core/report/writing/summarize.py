@@ -26,6 +26,7 @@ from typing import Protocol
 
 from core.models import EditedTopic, Item, Overview, Topic, WriterStats
 from core.report.writing.headlines import chinese_headline
+from core.report.writing.hygiene import is_clean, without_orders
 from core.report.writing.items import assemble_item, clean_headline, distinct_articles
 from core.report.writing.overview import build_overview
 from core.report.writing.sentences import (
@@ -80,17 +81,65 @@ DETAIL_LIMIT = 300
 TITLE_LIMIT = 160
 MAX_DETAILS = 5
 MAX_USE_CASES = 3
+_USE_MARGIN = 0.6  # how much less central a news sentence may be to open instead of a use
 
 _AUDIENCE = (
-    r"(?:customers|clients|users|developers|engineers|teams|companies|businesses|enterprises|organi[sz]ations|"
-    r"people|doctors|clinicians|patients|researchers|scientists|creators|brands|retailers|banks|students|you)"
+    r"(?:customers?|clients?|users?|developers?|engineers?|coders?|programmers?|teams?|companies|businesses|"
+    r"enterprises?|organi[sz]ations?|firms?|people|doctors?|clinicians?|nurses?|hospitals?|patients?|"
+    r"researchers?|scientists?|creators?|brands?|retailers?|banks?|insurers?|lawyers?|students?|teachers?|"
+    r"schools?|governments?|agencies|analysts?|marketers?|sellers?|merchants?|shoppers?|drivers?|riders?|"
+    r"staff|employees?|workers?|agents?|operators?|manufacturers?|factories|carmakers?|telecoms?|"
+    r"publishers?|startups?|partners?|subscribers?|consumers?|admins?|administrators?|buyers?|"
+    r"radiologists?|physicians?|pharmacists?|farmers?|pilots?|travell?ers?|passengers?|"
+    r"you|them|anyone|everyone)"
 )
-# "helps" alone is too loose ("resets help recover plasticity"): it must name who is helped.
+# Who uses it for what: customers, deployments, "helps X do Y", "lets developers ...", a stated
+# application; "helps" alone is too loose ("resets help recover plasticity"): it must name who.
+_FIELD = (
+    r"(?:insurance|logistics|legal|law|healthcare|health care|medicine|finance|banking|payments|retail|"
+    r"manufacturing|education|e-?commerce|gaming|games|warehouses?|hospitals?|factories|"
+    r"customer (?:service|support)|coding|software development|drug discovery|radiology|telecoms?|"
+    r"agriculture|energy|robotics|marketing|sales|"
+    r"accounting|hiring|recruiting|security|fraud detection|translation|search|shopping|travel|transport)"
+)
 _USE_CUES = re.compile(
-    rf"\b(?:used (?:for|to|in|by)|use cases?|(?:helps?|helping) {_AUDIENCE}|enables?|enabling|lets|"
-    rf"allows? {_AUDIENCE}|for {_AUDIENCE}|{_AUDIENCE} can|designed (?:for|to)|aimed at|"
-    r"applications? (?:in|for|such as))\b"
-    r"|用于|用於|应用于|應用於|应用场景|應用場景|帮助|幫助|助力|可让|可讓|让用户|讓用戶|讓使用者|面向|适用于|適用於|落地",
+    "|".join(
+        [
+            # who uses it: customers, deployments, pilots, production use
+            r"\b(?:used (?:for|to|in|by|at|across)|use cases?|adopted by|deployments?)\b",
+            r"\bin(?:to)? production\b",
+            r"\b(?:customers?|clients?) (?:include|such as|like|report|say|said|reported)\b",
+            r"\bdeploy(?:s|ed|ing)? (?:[\w-]+ ){0,4}?(?:at|in|across|to|for|inside|into)\b",
+            r"\b(?:rolled|rolling|rolls) out (?:\w+ ){0,3}?(?:to|at|across|in)\b",
+            r"\b(?:pilot(?:s|ed|ing)?|trial(?:s|led|ed|ing)?) (?:with|at|in|across)\b",
+            r"\bwill (?:test|trial|use|deploy)\b|\b(?:is|are|now|has been|have been|been|were|was) using\b",
+            r"\buses? (?:it|them|the \w+|\w+(?: \w+)?) to\b",
+            r"\b(?:serves?|serving)\b(?! as\b)|\b(?:powers|powering) (?:the|its|a|an|some|many|\w+['’]s)\b",
+            r"\b(?:supply|supplies|supplying|provide|provides|providing) (?:[\w$-]+ ){0,6}?"
+            r"(?:to|for) (?:an?|the|its)\b",
+            # what it lets people do
+            r"\b(?:lets|enables?|allows?|enabling)\b|\bon (?:the|a|their) \w+['’]s behalf\b",
+            rf"\b(?:helps?|helping) (?:\w+ ){{0,2}}{_AUDIENCE}\b|\bavailable to (?:\w+ ){{0,2}}{_AUDIENCE}\b",
+            rf"\bfor (?:[\w$.,-]+ ){{0,4}}?{_AUDIENCE}\b|\bfor (?:\w+ ){{0,2}}?{_FIELD}\b",
+            rf"\b{_AUDIENCE} (?:can|could|will be able to|now use|use|are using|have used)\b",
+            rf"\b{_AUDIENCE} (?:sav(?:e|es|ed|ing)|cut(?:s|ting)?|spend(?:s|ing)? less)\b",
+            r"\b(?:that|which) (?:can|could|will|lets?|helps?) \w+|\bcan now \w+",
+            r"\b(?:designed|built|fine-tuned|tailored|intended) (?:to|for)\b",
+            r"\b(?:aimed at|targets?|targeting|geared (?:to|toward))\b|\bfor [a-z]{3,}ing\b",
+            # where a method applies (papers)
+            r"\bapplications? (?:in|for|to|such as|include)\b|\b(?:applied|applies|apply) (?:\w+ )?to\b",
+            r"\b(?:can|could) be (?:used|applied)\b|\buseful for\b|\bwe (?:apply|deploy|demonstrate)\b",
+            r"\b(?:the )?(?:default|standard|common|widely used) (?:way|tool|method|approach) (?:to|for)\b",
+            r"\bin (?:clinical|medical|legal|financial|industrial|educational|real-world) "
+            r"(?:settings|practice)\b",
+            r"\breal-world\b|\bpractitioners\b|\btasks such as\b",
+            # the same in Chinese
+            r"用于|用於|应用于|應用於|应用在|應用在|应用场景|應用場景|帮助|幫助|协助|協助|助力|可让|可讓|让用户|讓用戶|"
+            r"讓使用者|面向|适用于|適用於|落地|导入|導入|部署|客户|客戶|用户可|用戶可|使用者可|服务于|服務於|赋能|賦能|"
+            r"供.{1,8}使用|可用来|可用來|用来|用來|只需|可根据|可根據|可在|可以在|能在|可自动|可自動|试点|試點|"
+            r"上线.{0,6}(?:医院|醫院|银行|銀行|工厂|工廠)|向(?:用户|用戶|客户|客戶|企业|企業|开发者|開發者)",
+        ]
+    ),
     re.IGNORECASE,
 )
 
@@ -100,11 +149,6 @@ _POSITION_BONUS = (0.8, 0.3, 0.15, 0.1, 0.0)
 # Centrality is weight per square root of length, but never of fewer tokens than this: a short
 # line of the story's names alone ("Nvidia Rubin GPU AI chips") is dense in them and says nothing.
 _MIN_NORM_TOKENS = 10
-_PROMO = re.compile(
-    r"(?:read|click|learn more|sign up|subscribe|watch|listen|download|follow us|see also)\b|"
-    r"(?:点击|點擊|阅读原文|閱讀原文|关注我们|關注我們|关注公众号|關注公眾號)",
-    re.IGNORECASE,
-)
 _ANAPHORA = re.compile(
     r"(?:it|this|these|those|they|he|she|both|the (?:model|company|firm|startup|feature|tool|system))\b"
     r"|(?:它|该|該|此|这|這|他们|他們)",
@@ -125,11 +169,19 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
     """An item written only from the topic's articles (also the LLM writer's per-item fallback)."""
     topic = dataclasses.replace(edited.topic, articles=distinct_articles(edited.topic.articles))
     candidates = _candidates(topic)
-    summary = _choose_summary(candidates)
+    # Sentences go where their shape says: the lead opens the summary; "who uses it for what"
+    # goes to 應用場景; facts with names and numbers to 技術細節; nothing twice.
+    opening = _opening(candidates)
+    use_cases = _choose_use_cases(
+        [c for c in candidates if c is not opening], [] if opening is None else [opening.tokens]
+    )
+    routed = {id(c) for c in use_cases}
+    summary = _choose_summary([c for c in candidates if id(c) not in routed], opening)
     used = [c.tokens for c in summary]
-    use_cases = _choose_use_cases(candidates, used)
+    use_cases = _pick_distinct(use_cases, used, MAX_USE_CASES)
     used += [c.tokens for c in use_cases]
-    details = _paper_details(topic, candidates, used, language) if is_paper_theme(topic) else None
+    rest = [c for c in candidates if id(c) not in routed]
+    details = _paper_details(topic, rest, used, language) if is_paper_theme(topic) else None
     title = clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT)
     lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
     if language.startswith("zh"):
@@ -138,7 +190,7 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
         edited,
         title=title,
         summary=lead,
-        details=details if details is not None else _choose_details(candidates, used),
+        details=details if details is not None else _choose_details(rest, used),
         use_cases=[clip(c.text, DETAIL_LIMIT) for c in use_cases],
         writer=writer,
         language=language,
@@ -172,7 +224,11 @@ def _candidates(topic: Topic) -> list[_Candidate]:
     out = []
     for index, article in enumerate(topic.articles):
         headline = clean_headline(article.title, article.source)
-        sentences = [s for s in split_sentences(article.summary) if not _is_filler(s, headline)]
+        sentences = [
+            s
+            for s in split_sentences(without_orders(article.summary))
+            if is_clean(s) and not _is_filler(s, headline)
+        ]
         if not sentences and index == 0:
             # A feed with titles only: the headline is the one fact we have. Only the lead's may
             # stand in: another article's, short and vague as titles-only items often are, would
@@ -198,9 +254,7 @@ def _score(
         return 0.0
     score = sum(weights.get(t, 0.0) for t in tokens) / math.sqrt(max(len(tokens), _MIN_NORM_TOKENS))
     score += _POSITION_BONUS[min(position, len(_POSITION_BONUS) - 1)] + (0.3 if article == 0 else 0.0)
-    if _PROMO.match(text):
-        score -= 2.0
-    elif _ANAPHORA.match(text):  # "It …", "The model …": needs the sentence before it
+    if _ANAPHORA.match(text):  # "It …", "The model …": needs the sentence before it
         score -= 0.6
     if looks_truncated(text):
         score -= 1.0
@@ -212,13 +266,29 @@ def _score(
 # --- choosing ---------------------------------------------------------------------------------
 
 
-def _choose_summary(candidates: list[_Candidate]) -> list[_Candidate]:
+def _opening(candidates: list[_Candidate]) -> _Candidate | None:
+    """The summary's first sentence: the lead article's best (see :func:`_choose_summary`).
+
+    When that sentence says who uses the thing for what and another of the lead's sentences tells
+    the news nearly as well, that one opens and the use goes to 應用場景 rather than the summary.
+    """
+    lead = [c for c in candidates if c.article == 0] or candidates
+    best = _best_next(lead, [], 0)
+    if best is None or not is_use_case(best.text):
+        return best
+    news = [c for c in lead if c is not best and not is_use_case(c.text) and _usable_bullet(c.text)]
+    alternative = _best_next(news, [], 0)
+    if alternative is not None and alternative.score >= best.score - _USE_MARGIN:
+        return alternative
+    return best
+
+
+def _choose_summary(candidates: list[_Candidate], opening: _Candidate | None) -> list[_Candidate]:
     """1-3 central sentences, preferring a new article for each (facts merged across outlets).
 
     The lead article (the one that best speaks for the topic, see ``cluster``) gives the opening
     sentence: another outlet's line, however dense in the story's names, does not open it.
     """
-    opening = _best_next([c for c in candidates if c.article == 0] or candidates, [], 0)
     chosen = [opening] if opening else []
     length = sum(len(c.text) for c in chosen)
     while len(chosen) < 3 and length < SUMMARY_TARGET:
@@ -249,21 +319,28 @@ def _best_next(candidates: list[_Candidate], chosen: list[_Candidate], length: i
 
 def _choose_use_cases(candidates: list[_Candidate], used: list[frozenset[str]]) -> list[_Candidate]:
     """Sentences that say what the thing is for; none rather than an invented one."""
-    cued = [c for c in candidates if _USE_CUES.search(c.text) and _usable_bullet(c.text)]
+    cued = [c for c in candidates if is_use_case(c.text) and _usable_bullet(c.text)]
     return _pick_distinct(sorted(cued, key=lambda c: -c.score), used, MAX_USE_CASES)
 
 
+def is_use_case(sentence: str) -> bool:
+    """The sentence says who uses the thing for what: a customer, a deployment, what it lets
+    people do, or (for a paper) where the method applies."""
+    return not is_fragment(sentence) and _USE_CUES.search(sentence) is not None
+
+
 def _choose_details(candidates: list[_Candidate], used: list[frozenset[str]]) -> list[str]:
-    """Up to five specific sentences (numbers, names) that the summary does not already say."""
-    pool = [c for c in candidates if len(c.text) >= 25 and _usable_bullet(c.text)]
+    """Up to five specific sentences (with numbers or names) that the summary does not already say;
+    a sentence with neither is no technical detail."""
+    pool = [c for c in candidates if len(c.text) >= 25 and _usable_bullet(c.text) and specificity(c.text) > 0]
     ranked = sorted(pool, key=lambda c: -(c.score + specificity(c.text)))
     picked = _pick_distinct(ranked, used, MAX_DETAILS)
     return [clip(c.text, DETAIL_LIMIT) for c in sorted(picked, key=lambda c: (c.article, c.position))]
 
 
 def _usable_bullet(text: str) -> bool:
-    """A bullet must be a whole sentence: no publisher ellipsis, no "Read more" line."""
-    return not looks_truncated(text) and not _PROMO.match(text)
+    """A bullet must be a whole sentence: no publisher ellipsis, no "Read more" line (see ``hygiene``)."""
+    return not looks_truncated(text) and is_clean(text)
 
 
 def _pick_distinct(ranked: list[_Candidate], used: list[frozenset[str]], limit: int) -> list[_Candidate]:
