@@ -18,7 +18,7 @@ import httpx
 
 from core.models import ITEM_SECTIONS, Article, Item, Report, Section, SourceConfig, WriterStats
 from core.report.editing.cluster import cluster
-from core.report.editing.editor import edit
+from core.report.editing.editor import edit, with_suggested_headlines
 from core.report.rendering.markdown import render_markdown
 from core.report.stages import Observer, Stages
 from core.report.window import Window
@@ -152,6 +152,8 @@ async def build(
     with stages.run("write", total=len(edited)):
         before = summarizer.usage()
         items = await _write_items(summarizer, edited, options, stages)
+        # The writer's headline judgements (an LLM's), within the editor's bounds.
+        items = with_suggested_headlines(items, max_per_section=options.max_items_per_section)
         overview = await summarizer.write_overview(
             items, day=window.day, language=options.language, articles_count=len(articles)
         )
