@@ -109,7 +109,9 @@ _ZH_NUMERAL = re.compile(
     r"(?P<unit>成|倍|%|％)?"
 )
 # A count in Chinese numerals with its measure word: "三家媒體", "兩款模型", "五倍".
-_COUNTED = re.compile(r"[一二兩两三四五六七八九十百千萬万億亿]+\s?[家篇個个項项款名位倍成則则種种國国]")
+_MEASURES = "家篇個个項项款名位倍成則则種种國国"
+# "一則" is no count worth naming: a reason must say more than "a story".
+_COUNTED = re.compile(rf"(?!一\s?[{_MEASURES}])[一二兩两三四五六七八九十百千萬万億亿]+\s?[{_MEASURES}]")
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
