@@ -14,7 +14,13 @@ from core.models import EditedTopic, Importance, Item, SourceLink
 from core.report.importing.reader import parse_report
 from core.report.writing.faithful import ZH_SHARE, check, chinese_share, evidence, in_language
 from core.report.writing.llm_replies import ItemAnswer, OverviewAnswer
-from core.report.writing.prompts import escape, item_messages, overview_links, overview_messages
+from core.report.writing.prompts import (
+    OVERVIEW_CHARS,
+    escape,
+    item_messages,
+    overview_links,
+    overview_messages,
+)
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "sample-reports"
 
@@ -220,3 +226,39 @@ def test_overview_prompt_numbers_links_and_never_shows_urls():
     assert numbers == ["1", "2", "3"]
     assert [link.url for _, link in overview_links(items)] == [f"https://a.example/{n}" for n in range(3)]
     assert "https://" not in user["content"]
+
+
+def test_the_item_prompt_shows_the_sample_style_taiwan_wording_and_headline_rules():
+    system, user = item_messages(
+        _edited(article("Nordbank deploys AI agents", "Nordbank said so.")), language="zh-TW"
+    )
+    rules = system["content"]
+    assert "軟體 not 软件" in rules and "資料 not 数据" in rules and "開源" in rules
+    assert "at most 30 Chinese characters" in rules and "no clickbait" in rules
+    assert "「標籤：內容」" in rules and "生成引擎：" in rules  # the sample report's item, as JSON
+    assert "never reuse them" in rules
+    assert "生成引擎" not in user["content"]  # the example is ours, outside the data
+    assert "Section key: applications" in user["content"]
+    schema = strict_schema(ItemAnswer)["properties"]
+    assert schema["section"]["enum"] == ["research", "tools", "applications", "trends", "market"]
+    assert schema["headline"] == {"type": "boolean"} and schema["entities"]["type"] == "array"
+
+
+def _long_item(n: int) -> Item:
+    details = tuple(f"細節 {k}：" + "內容" * 60 for k in range(5))
+    return Item("research", f"Story {n}", "摘要" * 200, details=details, entities=("Acme",))
+
+
+def test_the_overview_prompt_gets_whole_details_within_a_budget():
+    _, few = overview_messages(
+        [_long_item(n) for n in range(3)], day=NOON.date(), language="zh-TW", articles_count=9
+    )
+    assert few["content"].count("<detail>") == 15  # three items: every detail
+    assert "摘要" * 200 in few["content"]  # summaries are no longer clipped to a few hundred characters
+    _, many = overview_messages(
+        [_long_item(n) for n in range(80)], day=NOON.date(), language="zh-TW", articles_count=900
+    )
+    assert len(many["content"]) < 2 * OVERVIEW_CHARS  # tags and names on top of the shared budget
+    assert many["content"].count("<item ") == 80
+    system, _ = overview_messages([_long_item(0)], day=NOON.date(), language="zh-TW", articles_count=1)
+    assert "storylines" in system["content"] and "ids of the <item>" in system["content"]
