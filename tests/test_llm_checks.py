@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 from factories import article, topic
 from fakes.openai_server import FakeOpenAI, Fault
+from test_llm import NOW, WINDOW, client_for, demo_build  # the demo feeds, ingested once per store
 
 from core.models import EditedTopic, Event, Importance, Item
+from core.pipeline import BuildOptions, build
 from core.report.editing.editor import with_suggested_headlines
 from core.report.editing.events import read_event
 from core.report.writing.llm_writer import LLMSummarizer, MemoryCache, make_client
@@ -219,3 +221,28 @@ def test_an_article_that_addresses_the_model_gets_no_placement_from_it(fake):
     assert not item.headline_suggested and item.section == "market"
     assert item.entities == ("Acme",)  # the injected name is no fact the articles state
     assert "Ignore all previous instructions" in fake.requests[0].data  # it was shown, as data
+
+
+# --- a whole build ------------------------------------------------------------------------------
+
+
+def test_a_build_promotes_the_models_headlines_within_the_editors_bounds(store, fake):
+    baseline = asyncio.run(demo_build(store, fake)).report
+    ours = [i.topic_key for i in baseline.items if i.section == "top_headlines"]
+    assert 3 <= len(ours) <= 6
+    fake.rule = lambda request: Fault.headline() if request.schema == "report_item" else None
+    built = asyncio.run(_fresh_build(store, fake)).report
+    heads = [i.topic_key for i in built.items if i.section == "top_headlines"]
+    assert len(heads) == 6 and heads[: len(ours)] == ours  # the editor's stay, the model's fill the room
+    assert {i.importance for i in built.items if i.section == "top_headlines"} <= {
+        Importance.CRITICAL,
+        Importance.HIGH,
+    }
+    assert len(built.items) == len(baseline.items)  # each story once
+
+
+async def _fresh_build(store, fake):
+    """A build that asks the model again (another model name: no cached answer applies)."""
+    async with client_for(fake) as client:
+        llm = LLMSummarizer(client, model="fake-model-2", cache=store)
+        return await build(store, WINDOW, summarizer=llm, now=NOW, options=BuildOptions())

@@ -22,7 +22,8 @@ report the fake "translates" them into a sentence about their Latin-script names
 Faults (``Fault.*``): ``http`` (429, 500, ... with Retry-After / retry-after-ms headers),
 ``slow`` (answer after a delay), ``invalid_json``, ``invent_entity`` ("Zyphra Quantum-9" in the
 summary), ``invent_figure`` ("$7.3 billion"), ``no_usage`` (a server that omits ``usage``),
-``fenced`` (JSON in a Markdown fence) and ``reply`` (exactly the content given). Pushed faults are
+``fenced`` (JSON in a Markdown fence), ``headline`` (an item answer calling its story headline
+news) and ``reply`` (exactly the content given). Pushed faults are
 used first, one per request; then ``rule``; then none. Error statuses carry ``retry-after-ms: 5``
 unless told otherwise, which the SDK honours, so retries in tests take milliseconds rather than
 the SDK's 0.5 s backoff.
@@ -94,6 +95,11 @@ class Fault:
     def reply(cls, content: str) -> Fault:
         """Answer with exactly this content (a hand-written answer)."""
         return cls("reply", text=content)
+
+    @classmethod
+    def headline(cls) -> Fault:
+        """The usual faithful answer, calling the story headline news."""
+        return cls("headline")
 
     @classmethod
     def no_usage(cls) -> Fault:
@@ -292,6 +298,8 @@ def _content(request: ChatRequest, fault: Fault | None) -> str:
             english="Write in English" in request.prompt,
             chinese="Traditional Chinese" in request.prompt,
         )
+    if kind == "headline" and "title" in answer and "storylines" not in answer:
+        answer["headline"] = True
     if fault and kind == "invent_entity":
         answer["summary"] += f" {fault.text} was also announced."
     elif fault and kind == "invent_figure":
