@@ -246,3 +246,33 @@ async def _fresh_build(store, fake):
     async with client_for(fake) as client:
         llm = LLMSummarizer(client, model="fake-model-2", cache=store)
         return await build(store, WINDOW, summarizer=llm, now=NOW, options=BuildOptions())
+
+
+def test_an_english_overview_for_a_zh_tw_report_falls_back(fake):
+    items = [
+        Item("research", f"Acme 發布第 {n} 代機器人模型", "Acme 發布新模型，提升抓取速度。") for n in range(3)
+    ]
+    english = {
+        "title": "AI 每日情報：Acme — 2025/12/11",
+        "description": "Acme ships robot models.",
+        "summary": "Acme shipped three robot models today, and the field is watching closely.",
+        "tags": ["Acme"],
+        "storylines": [{"text": "Robot models keep getting faster across the board.", "items": [1, 2]}],
+        "context": ["Robot models are getting faster at grasping objects."],
+        "outlook": [],
+        "watchlist": [],
+        "reading": [],
+        "background": [],
+        "keywords": ["Acme"],
+    }
+    fake.push(*[Fault.reply(json.dumps(english, ensure_ascii=False))] * 2)
+
+    async def run():
+        async with client_for(fake) as client:
+            llm = LLMSummarizer(client, model="fake-model", cache=MemoryCache())
+            overview = await llm.write_overview(items, day=WINDOW.day, language="zh-TW", articles_count=3)
+            return overview, llm.usage()
+
+    overview, stats = asyncio.run(run())
+    assert "not in Traditional Chinese" in follow_up(fake)
+    assert stats.fallbacks == 1 and "Robot models" not in " ".join(overview.insight.trends)

@@ -2,11 +2,14 @@
 
 The pydantic models are the answer shapes (sent as a strict JSON schema with each request and
 validated here, never trusted as parsed by a server). ``item_from_answer`` and
-``overview_from_answer`` turn a checked answer into an ``Item`` or ``Overview``: the model's words,
-with everything else attached by our code (sources, entities, importance via ``assemble_item``;
-reading links resolved from the numbers the model picked). ``item_sources`` and
-``overview_sources`` are the texts an answer may draw its names and figures from
-(``core.report.writing.faithful``).
+``overview_from_answer`` turn a checked answer into an ``Item`` or ``Overview``: the model's words
+and the judgements only a reader can make, each validated by our code — entities kept only when
+the articles state them, a section suggestion reconciled with our reading of the event
+(``core.report.editing.editor.reconcile_section``), a headline flag the day's reconciliation weighs
+(``with_suggested_headlines``), a reason kept only when it names a fact, storylines kept only when
+every item they cite exists. Sources and follow-ups are always ours (``assemble_item``); reading
+links are resolved from the numbers the model picked. ``item_sources`` and ``overview_sources`` are
+the texts an answer may draw its names and figures from (``core.report.writing.faithful``).
 """
 
 from __future__ import annotations

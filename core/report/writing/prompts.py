@@ -9,9 +9,13 @@ article can close its element, open another or pose as our instructions. The sys
 that nothing inside those elements is to be obeyed, and the user message repeats it after the
 data, where a model pays most attention.
 
-The model writes words only: title, summary, details, use cases and an importance reason for an
-item; insight, front matter, background terms and keywords for the overview. It picks further
-reading *by number* from the items' own source links and never sees or writes a URL.
+For an item the model writes title, summary, details, use cases and an importance reason, and
+judges what only a reader can: the entities, the section, whether it is headline news. The item
+prompt shows one item of the sample reports (as an answer) as the style to follow, outside the
+data. For the overview it gets each item's title, summary and whole details (within
+``OVERVIEW_CHARS``), and writes storylines citing items by id, insight, front matter, background
+terms and keywords. It picks further reading *by number* from the items' own source links and
+never sees or writes a URL.
 
 ``PROMPT_VERSION`` is part of every cache key: change it whenever a prompt or an answer model
 changes meaning, so that no answer to an older prompt is served again.
