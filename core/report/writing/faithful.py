@@ -95,7 +95,9 @@ _ENGLISH_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
     "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "twice": 2, "double": 2, "doubles": 2,
-    "doubled": 2, "triple": 3, "tripled": 3, "triples": 3, "half": 50, "quarter": 25,
+    "doubled": 2, "triple": 3, "tripled": 3, "triples": 3, "half": 50, "quarter": 25, "first": 1,
+    "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
 }  # fmt: skip
 _ENGLISH_NUMBER = re.compile(r"\b(" + "|".join(_ENGLISH_NUMBERS) + r")\b")
 # Chinese numerals: a quantity is a run with a multiplier (十, 百, 千, 萬, 億, 兆) that starts with a

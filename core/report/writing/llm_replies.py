@@ -64,8 +64,9 @@ class ItemAnswer(_Answer):
         return [self.title, self.summary, *self.details, *self.use_cases, self.importance_reason]
 
     def prose(self) -> list[str]:
-        """The text that must be in the report's language (names and titles may be English)."""
-        return [self.summary, *self.details]
+        """The text that must be in the report's language: the title with the summary and details
+        (judged together, so a title that is mostly a model name is no problem)."""
+        return [self.title, self.summary, *self.details]
 
 
 class ReadingPick(_Answer):
