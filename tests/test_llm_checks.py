@@ -196,6 +196,17 @@ def test_on_a_small_day_suggestions_fill_an_empty_top_headlines_up_to_three():
     assert sections(items) == ["Story 1", "Story 2", "Story 3"]
 
 
+def test_an_item_the_writer_moved_takes_its_rank_in_its_new_section():
+    items = [
+        Item("research", "Research", "S.", importance=Importance.MEDIUM),
+        Item("market", "Moved to market", "S.", importance=Importance.MEDIUM_HIGH),  # was research
+        Item("market", "Market 1", "S.", importance=Importance.HIGH),
+        Item("market", "Market 2", "S.", importance=Importance.MEDIUM),
+    ]
+    ordered = with_suggested_headlines(items)
+    assert [i.title for i in ordered] == ["Research", "Market 1", "Moved to market", "Market 2"]
+
+
 def test_a_low_story_is_never_promoted_and_the_editors_headlines_stay():
     items = with_suggested_headlines(day(12, heads=6, suggested={0}))
     assert len(sections(items)) == 6

@@ -189,7 +189,8 @@ def with_suggested_headlines(
     The editor's own headlines stay. Suggested items (never 低) are promoted most important
     first while Top Headlines has room: up to ``max_headlines`` on a day of ``DAY_SIZE`` items
     or more, up to ``MIN_HEADLINES`` on a smaller day, so a model can fill an empty 今日焦點 but
-    not turn the report into one. A promoted item is at least 高, as every headline is.
+    not turn the report into one. A promoted item is at least 高, as every headline is. The items
+    come back in report order (``_in_report_order``).
     """
     limit = min(max_headlines, max_per_section)
     room = (limit if len(items) >= DAY_SIZE else min(limit, MIN_HEADLINES)) - sum(
@@ -204,7 +205,7 @@ def with_suggested_headlines(
     ]
     candidates.sort(key=lambda pair: (pair[1].importance.rank, pair[0]))
     chosen = {position for position, _ in candidates[: max(room, 0)]}
-    return [
+    promoted = [
         dataclasses.replace(
             item, section="top_headlines", importance=min(item.importance, Importance.HIGH, key=_label_rank)
         )
@@ -212,6 +213,15 @@ def with_suggested_headlines(
         else item
         for position, item in enumerate(items)
     ]
+    return _in_report_order(promoted)
+
+
+def _in_report_order(items: list[Item]) -> list[Item]:
+    """Sections in report order, most important first inside each: an item the writer moved
+    (a promoted headline, a section the model suggested) takes its rank in its new section.
+    The sort is stable, so equal labels keep the editor's order (by score)."""
+    order = {key: i for i, key in enumerate(ITEM_SECTION_KEYS)}
+    return sorted(items, key=lambda item: (order.get(item.section, len(order)), item.importance.rank))
 
 
 def _label_rank(label: Importance) -> int:
