@@ -128,6 +128,13 @@ def test_invented_figures_and_dates_are_caught_in_chinese(text, figure):
     assert problems.figures == ((figure,) if figure else ())
 
 
+def test_months_and_mainland_trillions():
+    sources = evidence(["It ships in March and opens in May 2026; it may grow. A 1.5 trillion yuan plan."])
+    assert not check(["3 月推出、5 月開放，1.5 萬億元（1.5 兆元）計畫"], sources)
+    assert check(["4 月推出"], sources).figures == ("4 月",)
+    assert check(["2 萬億元"], sources).figures == ("2 萬億",)
+
+
 def test_a_range_takes_the_scale_of_its_upper_end():
     sources = evidence(["Oracle's results knock $70bn to $80bn off its value"])
     assert not check(["市值蒸發約 700–800 億美元"], sources)

@@ -71,12 +71,12 @@ _NUMBERS = re.compile(_NUMBER)
 _FIGURE = re.compile(
     rf"(?<![a-z0-9.\-])(?P<currency>[$€£¥])?\s?(?P<number>{_NUMBER})\s?"
     r"(?P<scale>%|percent\b|per cent\b|thousand\b|million\b|billion\b|trillion\b|bn\b|tn\b|[kmbtx]\b"
-    r"|千|萬|万|億|亿|兆)?(?![a-z0-9]|\.\d)"
+    r"|千|萬億|万亿|萬|万|億|亿|兆)?(?![a-z0-9]|\.\d)"
 )
 _SCALES = {
     "k": 1e3, "thousand": 1e3, "千": 1e3, "萬": 1e4, "万": 1e4, "m": 1e6, "million": 1e6,
     "億": 1e8, "亿": 1e8, "b": 1e9, "bn": 1e9, "billion": 1e9, "t": 1e12, "tn": 1e12,
-    "trillion": 1e12, "兆": 1e12,
+    "trillion": 1e12, "兆": 1e12, "萬億": 1e12, "万亿": 1e12,
 }  # fmt: skip
 _SMALL_COUNT = 10
 ZH_SHARE = 0.6  # see chinese_share; the sample reports' items are all at 0.7 or more
@@ -191,7 +191,7 @@ def evidence(texts: Iterable[str]) -> Evidence:
         majors=_majors(joined, folded),
         chinese=_mostly_chinese(joined),
         dates=frozenset(dates),
-        months=frozenset({month for month, _ in dates} | _source_months(folded)),
+        months=frozenset({month for month, _ in dates} | _source_months(folded) | _capital_months(joined)),
     )
 
 
@@ -542,6 +542,14 @@ def _source_dates(folded: str) -> set[tuple[int, int]]:
             if number and 1 <= number <= 12 and 1 <= day <= 31:
                 out.add((number, day))
     return out
+
+
+# "March" and "May" name a month when capitalized mid-sentence or followed by a year: "in May 2026".
+_CAPITAL_MONTH = re.compile(r"(?<=[a-z,] )(March|May)\b|\b(March|May),? \d{4}\b")
+
+
+def _capital_months(joined: str) -> set[int]:
+    return {_MONTHS[(m.group(1) or m.group(2)).lower()] for m in _CAPITAL_MONTH.finditer(joined)}
 
 
 def _source_months(folded: str) -> set[int]:
