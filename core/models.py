@@ -316,6 +316,9 @@ class Item:
     writer: str = "extractive"  # "extractive", "llm", "llm-fallback", "import"
     topic_key: str = ""
     article_urls: tuple[str, ...] = ()  # every article of the topic, for the store
+    # The writer (an LLM) judged the story headline news: a suggestion the day's reconciliation
+    # weighs (core.report.editing.editor.with_suggested_headlines); not stored, not compared.
+    headline_suggested: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data = {

@@ -28,7 +28,7 @@ from core.models import (
     WriterStats,
 )
 from core.report.editing.cluster import cluster
-from core.report.editing.editor import Edition, edit_day
+from core.report.editing.editor import Edition, edit_day, with_suggested_headlines
 from core.report.rendering.markdown import render_markdown
 from core.report.stages import Observer, Stages
 from core.report.window import Window
@@ -163,6 +163,8 @@ async def build(
     with stages.run("write", total=len(edition.items)):
         before = summarizer.usage()
         items = await _write_items(summarizer, edition.items, options, stages)
+        # The writer's headline judgements (an LLM's), within the editor's bounds.
+        items = with_suggested_headlines(items, max_per_section=options.max_items_per_section)
         briefs = _briefs(edition.overflow, options.language)
         overview = await summarizer.write_overview(
             items, day=window.day, language=options.language, articles_count=len(articles)

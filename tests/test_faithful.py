@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from factories import NOON, article, topic
 
 from core.llm.schema import response_format, strict_schema
 from core.models import EditedTopic, Importance, Item, SourceLink
-from core.report.writing.faithful import check, evidence
+from core.report.importing.reader import parse_report
+from core.report.writing.faithful import ZH_SHARE, check, chinese_share, evidence, in_language
 from core.report.writing.llm_replies import ItemAnswer, OverviewAnswer
-from core.report.writing.prompts import escape, item_messages, overview_links, overview_messages
+from core.report.writing.prompts import (
+    OVERVIEW_CHARS,
+    escape,
+    item_messages,
+    overview_links,
+    overview_messages,
+)
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "sample-reports"
 
 SOURCES = evidence(
     [
@@ -53,13 +63,106 @@ def test_faithful_text_passes(text):
         ("準確率提升 45%。", (), ("45%",)),
         ("訓練成本達 20 億美元", (), ("20 億",)),
         ("騰訊也參與。", ("騰訊",), ()),  # a major player the sources never name
-        ("「天工」平台上線", ("天工",), ()),
     ],
 )
 def test_invented_names_and_figures_are_caught(text, names, figures):
     problems = check([text], SOURCES)
     assert problems.names == names
     assert problems.figures == figures
+
+
+CHINESE_SOURCES = evidence(["阿里巴巴发布通义千问新版本，「百炼」平台同步上线，融资 30 亿元，用户增长三成。"])
+
+
+def test_quoted_chinese_terms_are_checked_when_the_sources_are_chinese():
+    assert check(["「天工」平台上線"], CHINESE_SOURCES).names == ("天工",)
+    assert not check(["「百煉」平台上線，用戶成長三成"], CHINESE_SOURCES)  # either script
+
+
+# English sources, and an answer written as the sample reports are: terms translated, amounts in
+# 萬/億, dates and multiples in Chinese.
+ENGLISH_SOURCES = evidence(
+    [
+        "Acme raises $85M led by Sequoia on Dec. 11, 2025",
+        "Acme, now valued at $1.2B, said revenue grew 30% and its world model is three times faster "
+        "than last year's. It ships in December.",
+        "2025-12-10",  # an article's publication date, as item_sources gives it
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme 完成 8,500 萬美元融資，由 Sequoia 領投",  # $85M
+        "估值達 12 億美元",  # $1.2B
+        "營收成長三成，「世界模型」速度提升三倍",  # 30%, three times; a translated term
+        "速度提升 3 倍",
+        "Acme 於 12 月 11 日宣布，2025 年 12 月推出",
+        "12 月 10 日的報導",  # the publication date
+        "一起推出，三週內上線",  # 一 and 三 inside words
+    ],
+)
+def test_an_answer_written_like_the_sample_reports_passes(text):
+    assert not check([text], ENGLISH_SOURCES), check([text], ENGLISH_SOURCES)
+
+
+@pytest.mark.parametrize(
+    ("text", "figure"),
+    [
+        ("Acme 完成 9,500 萬美元融資", "9,500 萬"),
+        ("估值達 20 億美元", "20 億"),
+        ("營收成長四成", "四成"),
+        ("速度提升 4 倍", "4"),
+        ("融資五千萬美元", "五千萬"),
+        ("估值十億美元", "十億"),
+        ("Acme 於 12 月 12 日宣布", "12 月 12 日"),
+        ("2024 年 12 月推出", "2024 年 12 月"),
+        ("11 月推出", "11 月"),
+        ("兩年內上市", None),  # 兩 alone is a small count: not checked
+        ("2 年內上市", "2"),
+    ],
+)
+def test_invented_figures_and_dates_are_caught_in_chinese(text, figure):
+    problems = check([text], ENGLISH_SOURCES)
+    assert problems.figures == ((figure,) if figure else ())
+
+
+def test_months_and_mainland_trillions():
+    sources = evidence(["It ships in March and opens in May 2026; it may grow. A 1.5 trillion yuan plan."])
+    assert not check(["3 月推出、5 月開放，1.5 萬億元（1.5 兆元）計畫"], sources)
+    assert check(["4 月推出"], sources).figures == ("4 月",)
+    assert check(["2 萬億元"], sources).figures == ("2 萬億",)
+
+
+def test_a_range_takes_the_scale_of_its_upper_end():
+    sources = evidence(["Oracle's results knock $70bn to $80bn off its value"])
+    assert not check(["市值蒸發約 700–800 億美元"], sources)
+    assert check(["市值蒸發約 700–900 億美元"], sources).figures == ("900 億",)
+
+
+@pytest.mark.parametrize(
+    ("texts", "passes"),
+    [
+        (["Acme 完成 8,500 萬美元融資，將用於 world model 的訓練與 fine-tune。"], True),
+        (["Acme raised $85M from Sequoia to build a world model."], False),
+        (["Acme 融資。", "Acme raised money from Sequoia and will hire more engineers this year."], False),
+        (["OpenAI GPT-5.2"], False),  # no prose at all
+    ],
+)
+def test_a_zh_tw_answer_must_be_mostly_chinese(texts, passes):
+    assert in_language(texts, "zh-TW") is passes
+
+
+def test_every_item_of_the_sample_reports_is_chinese_enough():
+    reports = sorted(SAMPLES.glob("*.md"))
+    assert reports
+    shares = [
+        chinese_share([item.summary, *item.details])
+        for path in reports
+        for item in parse_report(path.read_text(encoding="utf-8")).items
+    ]
+    assert len(shares) > 50 and min(shares) >= ZH_SHARE
 
 
 def test_links_are_never_allowed_even_from_the_sources():
@@ -130,3 +233,39 @@ def test_overview_prompt_numbers_links_and_never_shows_urls():
     assert numbers == ["1", "2", "3"]
     assert [link.url for _, link in overview_links(items)] == [f"https://a.example/{n}" for n in range(3)]
     assert "https://" not in user["content"]
+
+
+def test_the_item_prompt_shows_the_sample_style_taiwan_wording_and_headline_rules():
+    system, user = item_messages(
+        _edited(article("Nordbank deploys AI agents", "Nordbank said so.")), language="zh-TW"
+    )
+    rules = system["content"]
+    assert "軟體 not 软件" in rules and "資料 not 数据" in rules and "開源" in rules
+    assert "at most 30 Chinese characters" in rules and "no clickbait" in rules
+    assert "「標籤：內容」" in rules and "生成引擎：" in rules  # the sample report's item, as JSON
+    assert "never reuse them" in rules
+    assert "生成引擎" not in user["content"]  # the example is ours, outside the data
+    assert "Section key: applications" in user["content"]
+    schema = strict_schema(ItemAnswer)["properties"]
+    assert schema["section"]["enum"] == ["research", "tools", "applications", "trends", "market"]
+    assert schema["headline"] == {"type": "boolean"} and schema["entities"]["type"] == "array"
+
+
+def _long_item(n: int) -> Item:
+    details = tuple(f"細節 {k}：" + "內容" * 60 for k in range(5))
+    return Item("research", f"Story {n}", "摘要" * 200, details=details, entities=("Acme",))
+
+
+def test_the_overview_prompt_gets_whole_details_within_a_budget():
+    _, few = overview_messages(
+        [_long_item(n) for n in range(3)], day=NOON.date(), language="zh-TW", articles_count=9
+    )
+    assert few["content"].count("<detail>") == 15  # three items: every detail
+    assert "摘要" * 200 in few["content"]  # summaries are no longer clipped to a few hundred characters
+    _, many = overview_messages(
+        [_long_item(n) for n in range(80)], day=NOON.date(), language="zh-TW", articles_count=900
+    )
+    assert len(many["content"]) < 2 * OVERVIEW_CHARS  # tags and names on top of the shared budget
+    assert many["content"].count("<item ") == 80
+    system, _ = overview_messages([_long_item(0)], day=NOON.date(), language="zh-TW", articles_count=1)
+    assert "storylines" in system["content"] and "ids of the <item>" in system["content"]

@@ -326,7 +326,10 @@ def test_reading_is_picked_by_number_and_a_bad_number_is_dropped(fake):
         "description": "Nordbank deploys AI agents.",
         "summary": "Nordbank deploys AI agents.",
         "tags": ["Nordbank"],
-        "trends": ["Nordbank deploys AI agents."],
+        "storylines": [
+            {"text": "Banks put agents to work.", "items": [1]},
+            {"text": "A storyline about an item that does not exist.", "items": [1, 7]},
+        ],
         "context": [],
         "outlook": [],
         "watchlist": [],
@@ -346,6 +349,8 @@ def test_reading_is_picked_by_number_and_a_bad_number_is_dropped(fake):
     ]
     assert overview.title == "AI Daily: Nordbank — 2026/11/22"
     assert overview.insight.watchlist  # left empty by the model: the extractive overview's
+    # A storyline citing item 7 of 1 is dropped; the valid one names its item.
+    assert overview.insight.trends == ("Banks put agents to work. (Items: Nordbank deploys AI agents)",)
 
 
 # --- the command line -----------------------------------------------------------------------------
@@ -417,6 +422,9 @@ def test_an_untranslated_answer_in_an_english_report_is_asked_again(fake):
         "details": [],
         "use_cases": [],
         "importance_reason": "",
+        "entities": ["Qwen3.5"],
+        "section": "research",
+        "headline": False,
     }
     fake.push(Fault.reply(json.dumps(untranslated, ensure_ascii=False)))
     [item], stats = asyncio.run(write_items(fake, [QWEN], language="en"))

@@ -22,7 +22,8 @@ report the fake "translates" them into a sentence about their Latin-script names
 Faults (``Fault.*``): ``http`` (429, 500, ... with Retry-After / retry-after-ms headers),
 ``slow`` (answer after a delay), ``invalid_json``, ``invent_entity`` ("Zyphra Quantum-9" in the
 summary), ``invent_figure`` ("$7.3 billion"), ``no_usage`` (a server that omits ``usage``),
-``fenced`` (JSON in a Markdown fence) and ``reply`` (exactly the content given). Pushed faults are
+``fenced`` (JSON in a Markdown fence), ``headline`` (an item answer calling its story headline
+news) and ``reply`` (exactly the content given). Pushed faults are
 used first, one per request; then ``rule``; then none. Error statuses carry ``retry-after-ms: 5``
 unless told otherwise, which the SDK honours, so retries in tests take milliseconds rather than
 the SDK's 0.5 s backoff.
@@ -108,6 +109,11 @@ class Fault:
     def reply(cls, content: str) -> Fault:
         """Answer with exactly this content (a hand-written answer)."""
         return cls("reply", text=content)
+
+    @classmethod
+    def headline(cls) -> Fault:
+        """The usual faithful answer, calling the story headline news."""
+        return cls("headline")
 
     @classmethod
     def no_usage(cls) -> Fault:
@@ -339,7 +345,13 @@ def _content(request: ChatRequest, fault: Fault | None) -> str:
     if request.schema == "report_overview":
         answer = overview_answer(request.data)
     else:
-        answer = item_answer(request.data, english="Write in English" in request.prompt)
+        answer = item_answer(
+            request.data,
+            english="Write in English" in request.prompt,
+            chinese="Traditional Chinese" in request.prompt,
+        )
+    if kind == "headline" and "title" in answer and "storylines" not in answer:
+        answer["headline"] = True
     if fault and kind == "invent_entity":
         answer["summary"] += f" {fault.text} was also announced."
     elif fault and kind == "invent_figure":
@@ -353,13 +365,21 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 1 and not _URL.search(s)]
 
 
-def item_answer(data: str, *, english: bool = False) -> dict[str, Any]:
-    """An item written from the prompt's articles, in their own words (see ``_in_english``)."""
+def item_answer(data: str, *, english: bool = False, chinese: bool = False) -> dict[str, Any]:
+    """An item written from the prompt's articles, in their own words (see ``_in_english``).
+
+    Asked for Chinese, English articles are "translated" (``_in_chinese``). The entities are the
+    articles' Latin-script names, the section the one the prompt suggests, never a headline.
+    """
     articles = [(html.unescape(t), html.unescape(x)) for _, t, x in _ARTICLE.findall(data)]
+    extra = {"entities": _names(articles), "section": _section(data), "headline": False}
     if not articles:
-        return {"title": "None", "summary": "None.", "details": [], "use_cases": [], "importance_reason": ""}
+        empty = {"title": "None", "summary": "None.", "details": [], "use_cases": [], "importance_reason": ""}
+        return {**empty, **extra}
     if english:
         articles = [_in_english(title, text) for title, text in articles]
+    elif chinese:
+        articles = [_in_chinese(title, text) for title, text in articles]
     title, text = articles[0]
     sentences = _sentences(text) or [title]
     others = [s for _, other in articles[1:] for s in _sentences(other)[:1]]
@@ -369,7 +389,34 @@ def item_answer(data: str, *, english: bool = False) -> dict[str, Any]:
         "details": (sentences[2:4] + others)[:4],
         "use_cases": [],
         "importance_reason": "",
+        **extra,
     }
+
+
+_SECTION_LINE = re.compile(r"^Section key: (\w+)", re.M)
+
+
+def _section(data: str) -> str:
+    found = _SECTION_LINE.search(data)
+    return found.group(1) if found and found.group(1) != "top_headlines" else "research"
+
+
+def _names(articles: list[tuple[str, str]]) -> list[str]:
+    names = [n for title, text in articles for n in _LATIN_NAME.findall(f"{title} {text}")]
+    return [n for n in dict.fromkeys(names) if n not in ("The", "A", "An", "It", "In")][:5]
+
+
+def _in_chinese(title: str, text: str) -> tuple[str, str]:
+    """An English article "translated" as well as a fake can: its names, in Chinese sentences."""
+    if _CJK.search(title + text):
+        return title, text
+    names = _names([(title, text)]) or ["這家公司"]
+    subject = "、".join(names[:2])
+    return (
+        f"{subject} 的最新消息",
+        f"報導指出，{subject} 公布了新的進展與計畫。業界認為這項消息值得持續關注。"
+        f"相關細節包括產品、合作對象與後續的推出時程。",
+    )
 
 
 def _in_english(title: str, text: str) -> tuple[str, str]:
@@ -398,7 +445,9 @@ def overview_answer(data: str) -> dict[str, Any]:
         "description": lead,
         "summary": "; ".join(titles[:2]),
         "tags": list(dict.fromkeys(names))[:5],
-        "trends": ["; ".join(titles[:3])] if titles else [],
+        "storylines": [{"text": "; ".join(titles[:3]), "items": list(range(1, min(len(titles), 3) + 1))}]
+        if titles
+        else [],
         "context": ["; ".join(titles[3:6])] if len(titles) > 3 else [],
         "outlook": [f"Watch {titles[0]}."] if titles else [],
         "watchlist": titles[:3],

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.models import ITEM_SECTION_KEYS, EditedTopic, Importance, StoredItem, Topic
+from core.models import ITEM_SECTION_KEYS, EditedTopic, Importance, Item, StoredItem, Topic
 from core.report.editing.cluster import merge_duplicates
 from core.report.editing.entities import extract_entities
 from core.report.editing.events import read_event, section_for
@@ -53,7 +53,9 @@ __all__ = [
     "edit_day",
     "extract_entities",
     "importance_of",
+    "reconcile_section",
     "relevance",
+    "with_suggested_headlines",
 ]
 
 
@@ -203,6 +205,73 @@ def _with_headlines(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:
     eligible = [e for e in ranked if e.importance in HEADLINE_IMPORTANCE]
     chosen = {e.topic.key for e in eligible[:limit]}
     return [dataclasses.replace(e, section="top_headlines") if e.topic.key in chosen else e for e in kept]
+
+
+def reconcile_section(edited: EditedTopic, suggested: str) -> str:
+    """The section of an item once its writer (an LLM) suggested one.
+
+    The model reads the whole story where our event reading saw only a verb: its section is
+    taken when our reading of the event was not sure (or its kind does not decide the section),
+    or when both agree; a sure reading that disagrees wins, since a funding round is market
+    news whatever the model thinks. Top Headlines stays the editor's (``with_suggested_headlines``
+    only adds to it), and a key that is no item section is ignored.
+    """
+    if (
+        edited.section == "top_headlines"
+        or suggested not in ITEM_SECTION_KEYS
+        or suggested == "top_headlines"
+    ):
+        return edited.section
+    headline = edited.topic.articles[0].title if edited.topic.articles else ""
+    by_kind = section_for(edited.event, headline)
+    return suggested if by_kind is None or by_kind == suggested else edited.section
+
+
+def with_suggested_headlines(
+    items: Sequence[Item], *, max_headlines: int = 6, max_per_section: int = 12
+) -> list[Item]:
+    """Items its writer called headline news join Top Headlines, within the editor's bounds.
+
+    The editor's own headlines stay. Suggested items (never 低) are promoted most important
+    first while Top Headlines has room: up to ``max_headlines`` on a day of ``DAY_SIZE`` items
+    or more, up to ``MIN_HEADLINES`` on a smaller day, so a model can fill an empty 今日焦點 but
+    not turn the report into one. A promoted item is at least 高, as every headline is. The items
+    come back in report order (``_in_report_order``).
+    """
+    limit = min(max_headlines, max_per_section)
+    # The editor's own bound: at most one story in five leads past the first three.
+    bound = (
+        min(limit, max(MIN_HEADLINES, len(items) // HEADLINE_SHARE))
+        if len(items) >= DAY_SIZE
+        else MIN_HEADLINES
+    )
+    room = min(bound, limit) - sum(1 for i in items if i.section == "top_headlines")
+    candidates = [
+        (position, item)
+        for position, item in enumerate(items)
+        if item.headline_suggested
+        and item.section != "top_headlines"
+        and item.importance is not Importance.LOW
+    ]
+    candidates.sort(key=lambda pair: (pair[1].importance.rank, pair[0]))
+    chosen = {position for position, _ in candidates[: max(room, 0)]}
+    promoted = [
+        dataclasses.replace(
+            item, section="top_headlines", importance=min(item.importance, Importance.HIGH, key=_label_rank)
+        )
+        if position in chosen
+        else item
+        for position, item in enumerate(items)
+    ]
+    return _in_report_order(promoted)
+
+
+def _in_report_order(items: list[Item]) -> list[Item]:
+    """Sections in report order, most important first inside each: an item the writer moved
+    (a promoted headline, a section the model suggested) takes its rank in its new section.
+    The sort is stable, so equal labels keep the editor's order (by score)."""
+    order = {key: i for i, key in enumerate(ITEM_SECTION_KEYS)}
+    return sorted(items, key=lambda item: (order.get(item.section, len(order)), item.importance.rank))
 
 
 def _label_rank(label: Importance) -> int:

@@ -16,19 +16,31 @@ the overview against the finished items) before using it. What is checked:
   A major player written in English passes when the sources name it in Chinese, and the other
   way round ("Alibaba" / 阿里巴巴). Lower-case words in Chinese text ("token") are terms, not
   names, and are not checked.
-* **Chinese names**: the major players' Chinese names (core.report.editing.lexicon), and terms in
-  Chinese quotation marks (「…」『…』《…》). Both sides are converted to Simplified characters
-  before comparing, so Traditional and Simplified variants match. Chinese names that are neither
-  cannot be found without a named-entity model and are not checked.
+* **Chinese names**: the major players' Chinese names (core.report.editing.lexicon), and, when the
+  sources are themselves mostly Chinese, terms in Chinese quotation marks (「…」『…』《…》). Both
+  sides are converted to Simplified characters before comparing, so Traditional and Simplified
+  variants match. A quoted term in an answer written from English sources is a translation
+  ("「世界模型」" for "world model"): it cannot occur in them verbatim, and what it could invent
+  (a name, a figure, a date) is checked by the other rules, so it is not compared. Chinese names
+  that are neither cannot be found without a named-entity model and are not checked.
 * **Links**: an answer may contain no URL at all; sources are attached by our code.
 * **Instructions** stored in the sources ("Output 'X'") are no facts: ``core.report.writing.instructions``
   removes them from what an answer may draw on and finds answers that repeat them.
 * **Figures**: numbers written with Latin digits (full-width digits too), with their currency
   and scale. A figure passes when the same number occurs in the sources, or when its value
-  does: "10 億美元" = "$1 billion", "150 萬" = "1.5 million", "$2.5B" = "2.5 billion". Percentages
-  compare by number. Bare whole numbers up to 10 (counts such as "3 款模型" for "three models")
-  pass; numbers written in Chinese numerals (十億) are not checked. Digits inside names
-  ("Quantum-9", "GPT-5") belong to the name check.
+  does: "10 億美元" = "$1 billion", "8,500 萬美元" = "$85M", "$2.5B" = "2.5 billion". Percentages
+  compare by number; a range takes the scale of its upper end ("700–800 億" = 70 and 80 billion).
+  Bare whole numbers up to 10 (counts such as "3 款模型" for "three models") pass, unless a unit
+  makes them a claim: "3 倍", "3 年", "3 月" must occur (digits or English number words: "three").
+  Chinese numerals are checked too when they are a quantity ("三成" = 30%, "兩倍" = 2, "五千萬" =
+  50 million, "十億美元" = $1 billion); a lone 一 or 三 inside a word (一起, 三週) is not one.
+  Digits inside names ("Quantum-9", "GPT-5") belong to the name check.
+* **Dates**: "12 月 11 日", "2025 年 12 月" and "2025-12-11" must be a date the sources give
+  (the articles' publication dates count): "Dec. 11", "December 11, 2025", "2025-12-11", "12月11日".
+* **Language**: a zh-TW answer's prose (summary and details) must be mostly Chinese: after the
+  names, model names and figures are taken out (they stay in English and are checked above),
+  ``cjk / (cjk + 2 × lower-case Latin words) ≥ 0.6``. Every item of the sample reports passes
+  (the lowest, a research item full of English terms, is about 0.7); an English answer is 0.
 """
 
 from __future__ import annotations
@@ -59,14 +71,69 @@ _NUMBERS = re.compile(_NUMBER)
 _FIGURE = re.compile(
     rf"(?<![a-z0-9.\-])(?P<currency>[$€£¥])?\s?(?P<number>{_NUMBER})\s?"
     r"(?P<scale>%|percent\b|per cent\b|thousand\b|million\b|billion\b|trillion\b|bn\b|tn\b|[kmbtx]\b"
-    r"|千|萬|万|億|亿|兆)?(?![a-z0-9]|\.\d)"
+    r"|千|萬億|万亿|萬|万|億|亿|兆)?(?![a-z0-9]|\.\d)"
 )
 _SCALES = {
     "k": 1e3, "thousand": 1e3, "千": 1e3, "萬": 1e4, "万": 1e4, "m": 1e6, "million": 1e6,
     "億": 1e8, "亿": 1e8, "b": 1e9, "bn": 1e9, "billion": 1e9, "t": 1e12, "tn": 1e12,
-    "trillion": 1e12, "兆": 1e12,
+    "trillion": 1e12, "兆": 1e12, "萬億": 1e12, "万亿": 1e12,
 }  # fmt: skip
 _SMALL_COUNT = 10
+ZH_SHARE = 0.6  # see chinese_share; the sample reports' items are all at 0.7 or more
+# Latin tokens with a capital or a digit (names, model names, figures), and plain lower-case words.
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9]*[A-Z0-9][A-Za-z0-9.&'\-]*")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z]{2,}(?:['\-][a-z]+)*(?![A-Za-z0-9])")
+_ANY_WORD = re.compile(r"[A-Za-z]{2,}")
+# Units after a digit that make a small number a claim to check ("3 倍", "3 年", "3 月").
+_CLAIM_UNITS = ("倍", "年", "月", "日", "天", "週", "周", "季", "小時", "分鐘", "秒")
+# A range: the lower end takes the upper end's scale ("700–800 億" is 700 億 to 800 億).
+_RANGE = re.compile(
+    rf"(?<![a-z0-9.])({_NUMBER})\s?[-~～至到]\s?(?=({_NUMBER})\s?"
+    r"(千|萬億|万亿|萬|万|億|亿|兆|%|thousand\b|million\b|billion\b|trillion\b|bn\b|[kmbt]\b))"
+)
+_ENGLISH_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "twice": 2, "double": 2, "doubles": 2,
+    "doubled": 2, "triple": 3, "tripled": 3, "triples": 3, "half": 50, "quarter": 25, "first": 1,
+    "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
+}  # fmt: skip
+_ENGLISH_NUMBER = re.compile(r"\b(" + "|".join(_ENGLISH_NUMBERS) + r")\b")
+# Chinese numerals: a quantity is a run with a multiplier (十, 百, 千, 萬, 億, 兆) that starts with a
+# digit numeral, or any run followed by 成 (tenths) or 倍 (times); 數十億 ("billions") is vague.
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "兩": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+_ZH_BIG = {"萬": 1e4, "万": 1e4, "億": 1e8, "亿": 1e8, "兆": 1e12}
+_ZH_NUMERAL = re.compile(
+    r"(?<![數数幾几上近约約])(?P<numeral>[一二兩两三四五六七八九十][零〇一二兩两三四五六七八九十百千萬万億亿兆]*)"
+    r"(?P<unit>成|倍|%|％)?"
+)
+# A count in Chinese numerals with its measure word: "三家媒體", "兩款模型", "五倍".
+_MEASURES = "家篇個个項项款名位倍成則则種种國国"
+# "一則" is no count worth naming: a reason must say more than "a story".
+_COUNTED = re.compile(rf"(?!一\s?[{_MEASURES}])[一二兩两三四五六七八九十百千萬万億亿]+\s?[{_MEASURES}]")
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_SOURCE_DATES = (
+    re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"),  # Dec. 11
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\b"),  # 11 December
+    re.compile(r"\b\d{4}[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})\b"),  # 2025-12-11
+    re.compile(r"(?P<month>\d{1,2})\s?月\s?(?P<day>\d{1,2})\s?[日号號]"),  # 12月11日
+)
+# Full month names alone ("in December"); "may" and "march" are verbs too often to count alone.
+_MONTH_ALONE = re.compile(
+    r"\b(january|february|april|june|july|august|september|october|november|december)\b"
+)
+_ANSWER_DATE = re.compile(
+    r"(?:(?P<year>\d{4})\s?年\s?)?(?P<month>\d{1,2})\s?月(?:\s?(?P<day>\d{1,2})\s?[日號号])?"
+    r"|\b(?P<iyear>\d{4})-(?P<imonth>\d{1,2})-(?P<iday>\d{1,2})\b"
+)
 # Capitalized words that open sentences of news prose and name no one, beside the lexicon's lists.
 _OPENERS = """researchers developers engineers customers analysts experts investors critics executives
     regulators officials scientists organizations enterprises businesses teams creators students
@@ -87,6 +154,9 @@ class Evidence:
     numbers: frozenset[str]  # every number, normalized ("1,000.50" -> "1000.5")
     values: frozenset[float]  # every figure with a scale, as a value
     majors: frozenset[str]  # major players the sources name, in any of their names
+    chinese: bool = False  # the sources are mostly Chinese: quoted Chinese terms are quotes
+    dates: frozenset[tuple[int, int]] = frozenset()  # (month, day) of every date the sources give
+    months: frozenset[int] = frozenset()  # every month the sources name
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +181,17 @@ def evidence(texts: Iterable[str]) -> Evidence:
     """Prepare source texts (article titles and summaries, or finished items) for checking."""
     joined = "\n".join(texts)
     folded = _simplified(fold(joined))
+    dates = _source_dates(folded)
     return Evidence(
         words=frozenset(lexicon.words(joined)),
         key=match_key(folded),
         text=folded,
-        numbers=frozenset(_normal(m.group()) for m in _NUMBERS.finditer(folded)),
-        values=frozenset(v for f in _FIGURE.finditer(folded) if (v := _value(f)) is not None),
+        numbers=_source_numbers(folded),
+        values=frozenset(_source_values(folded)),
         majors=_majors(joined, folded),
+        chinese=_mostly_chinese(joined),
+        dates=frozenset(dates),
+        months=frozenset({month for month, _ in dates} | _source_months(folded) | _capital_months(joined)),
     )
 
 
@@ -139,15 +213,58 @@ def check(texts: Sequence[str], sources: Evidence, *, openers: bool = True) -> P
 
 
 def in_language(texts: Sequence[str], language: str) -> bool:
-    """False when an English report's text is mostly Chinese (a source left untranslated).
+    """Whether ``texts`` (an answer's prose) are written in the report's language.
 
-    A zh-TW answer is not judged: our code converts Simplified to Traditional, and English names
-    in Chinese text are what the prompt asks for.
+    English: False when the text is mostly Chinese (a source left untranslated). Chinese: False
+    unless :func:`chinese_share` reaches ``ZH_SHARE``; the simplified/traditional script is our
+    code's business (it converts), and English names in Chinese text are what the prompt asks for.
     """
-    if language.startswith("zh"):
-        return True
     joined = "".join(texts)
+    if language.startswith("zh"):
+        return chinese_share(texts) >= ZH_SHARE
     return len(_CJK.findall(joined)) <= sum(1 for c in joined if c.isascii() and c.isalpha())
+
+
+def chinese_share(texts: Sequence[str]) -> float:
+    """How Chinese the prose is: ``cjk / (cjk + 2 × lower-case Latin words)``, names left out.
+
+    Names, model names and figures (tokens with a capital or a digit: "OpenAI", "GPT-5.2",
+    "405B") are not counted: the prompt keeps them in English and the faithfulness check
+    verifies each against the sources. What is left in Latin script is English prose or an
+    English term ("reasoning", "fine-tune"); a word counts as two characters, about what it
+    stands for in Chinese. Without any prose the share is 0.
+    """
+    text = _NAME_TOKEN.sub(" ", _URL.sub(" ", _plain(" ".join(texts))))
+    cjk = len(_CJK.findall(text))
+    total = cjk + 2 * len(_LOWER_WORD.findall(text))
+    return cjk / total if total else 0.0
+
+
+def occurs(term: str, sources: Evidence) -> bool:
+    """Whether the sources name ``term`` (an entity): as a whole word, in either script, or as a
+    major player's other name ("Alibaba" / 阿里巴巴)."""
+    folded = _simplified(fold(term))
+    if len(folded) < 2:
+        return False
+    if _CJK.search(folded):
+        found = folded in sources.text
+    else:
+        found = re.search(rf"(?<![a-z0-9]){re.escape(folded)}(?![a-z0-9])", sources.text) is not None
+        found = found or (len(match_key(term)) >= 4 and match_key(term) in sources.key)
+    if found:
+        return True
+    major = _major_of(term) or lexicon.MAJOR_CHINESE.get(term) or lexicon.MAJOR_CHINESE.get(folded)
+    return major is not None and major in sources.majors
+
+
+def names_a_fact(text: str) -> bool:
+    """Whether a reason names something countable (an amount, a score, a count), not just praise."""
+    return bool(re.search(r"\d", text) or _COUNTED.search(text))
+
+
+def _mostly_chinese(text: str) -> bool:
+    """More CJK characters than Latin words: the sources are Chinese (a quote can be checked)."""
+    return len(_CJK.findall(text)) > len(_ANY_WORD.findall(text))
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -158,7 +275,8 @@ def _unsupported_names(text: str, sources: Evidence, openers: bool) -> list[str]
     for run, opens in _latin_runs(text):
         if openers or not opens or len(run) > 1 or lexicon.strong_name(run[0]):
             out += _failing_parts(run, sources)
-    out += [term for term in _chinese_names(text) if not _chinese_supported(term, sources)]
+    chinese = _chinese_names(text, quoted=sources.chinese)
+    out += [term for term in chinese if not _chinese_supported(term, sources)]
     return out
 
 
@@ -240,15 +358,15 @@ def _word_supported(word: str, sources: Evidence) -> bool:
     return _major_of(word) in sources.majors
 
 
-def _chinese_names(text: str) -> list[str]:
-    """Quoted Chinese terms, and the major players' Chinese names as written (either script)."""
-    quoted = [m.group(1) for m in _QUOTED.finditer(text) if _CJK.search(m.group(1))]
+def _chinese_names(text: str, *, quoted: bool) -> list[str]:
+    """Quoted Chinese terms (when ``quoted``), and the major players' Chinese names as written."""
+    terms = [m.group(1) for m in _QUOTED.finditer(text) if _CJK.search(m.group(1))] if quoted else []
     simplified = _simplified(text)
     majors: dict[str, str] = {}  # one alias per player: the form the text itself uses
     for alias, name in lexicon.MAJOR_CHINESE.items():
         if alias in text or (alias in simplified and name not in majors):
             majors[name] = alias
-    return list(dict.fromkeys([*quoted, *majors.values()]))
+    return list(dict.fromkeys([*terms, *majors.values()]))
 
 
 def _chinese_supported(term: str, sources: Evidence) -> bool:
@@ -282,21 +400,95 @@ def _majors(joined: str, folded: str) -> frozenset[str]:
 
 
 def _unsupported_figures(text: str, sources: Evidence) -> list[str]:
-    out = []
-    for figure in _FIGURE.finditer(fold(text)):
+    folded = _RANGE.sub(lambda m: f"{m.group(1)} {m.group(3)} 至 ", fold(text))
+    out, folded = _unsupported_dates(folded, sources)
+    for figure in _FIGURE.finditer(folded):
         number = _normal(figure.group("number"))
-        if _small_count(figure, number) or number in sources.numbers:
+        if _small_count(figure, number, folded) or number in sources.numbers:
             continue
         value = _value(figure)
         if value is not None and any(_close(value, v) for v in sources.values):
             continue
         out.append(figure.group().strip())
+    return out + _unsupported_numerals(folded, sources)
+
+
+def _unsupported_dates(folded: str, sources: Evidence) -> tuple[list[str], str]:
+    """Dates the sources do not give, and the text with every date blanked (its digits are done)."""
+    out: list[str] = []
+
+    def judge(match: re.Match[str]) -> str:
+        if not _date_supported(match, sources):
+            out.append(match.group().strip())
+        return " " * len(match.group())
+
+    return out, _ANSWER_DATE.sub(judge, folded)
+
+
+def _date_supported(match: re.Match[str], sources: Evidence) -> bool:
+    year, month, day = (match.group(g) for g in ("year", "month", "day"))
+    if match.group("iyear"):
+        year, month, day = match.group("iyear"), match.group("imonth"), match.group("iday")
+    if year and _normal(year) not in sources.numbers:
+        return False
+    if day:
+        return (int(month), int(day)) in sources.dates
+    return int(month) in sources.months
+
+
+def _unsupported_numerals(folded: str, sources: Evidence) -> list[str]:
+    """Quantities in Chinese numerals ("三成", "五千萬") whose value the sources do not give."""
+    out = []
+    for match in _ZH_NUMERAL.finditer(folded):
+        numeral, unit = match.group("numeral"), match.group("unit")
+        if not unit and not any(c in _ZH_UNITS or c in _ZH_BIG for c in numeral):
+            continue  # "一起", "三週": a digit inside a word, or a small count
+        value = _chinese_value(numeral)
+        if value is None:
+            continue
+        if unit == "成":
+            value *= 10  # 三成 = 30%
+        if not unit and value <= _SMALL_COUNT:
+            continue  # "十分" (very), "十大": no quantity claimed
+        if _supported_value(value, sources):
+            continue
+        out.append(match.group())
     return out
 
 
-def _small_count(figure: re.Match[str], number: str) -> bool:
+def _supported_value(value: float, sources: Evidence) -> bool:
+    if _normal(str(value)) in sources.numbers:
+        return True
+    return any(_close(value, v) for v in sources.values)
+
+
+def _chinese_value(numeral: str) -> float | None:
+    """The value of a Chinese numeral ("三千五百萬" -> 35000000.0), None if it does not parse."""
+    total, section, digit = 0.0, 0.0, None
+    for char in numeral:
+        if char in _ZH_DIGITS:
+            if digit is not None:
+                return None  # "三五": not a number
+            digit = _ZH_DIGITS[char]
+        elif char in _ZH_UNITS:
+            section += (1 if digit is None else digit) * _ZH_UNITS[char]
+            digit = None
+        elif char in _ZH_BIG:
+            section += digit or 0
+            big = _ZH_BIG[char]
+            # 一萬億: a bigger unit multiplies all before it; 一億兩千萬: a smaller one adds.
+            total = (total + section) * big if 0 < total < big else total + section * big
+            section, digit = 0.0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _small_count(figure: re.Match[str], number: str, text: str) -> bool:
+    """A bare count up to ten ("3 款模型"), not one a unit makes a claim of ("3 倍", "3 年")."""
     bare = not figure.group("currency") and not figure.group("scale")
-    return bare and number.isdigit() and int(number) <= _SMALL_COUNT
+    claim = text[figure.end() :].lstrip().startswith(_CLAIM_UNITS)
+    return bare and not claim and number.isdigit() and int(number) <= _SMALL_COUNT
 
 
 def _normal(number: str) -> str:
@@ -318,6 +510,54 @@ def _value(figure: re.Match[str]) -> float | None:
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+
+
+def _source_numbers(folded: str) -> frozenset[str]:
+    """Every number in the sources, with English number words ("three") and Chinese numerals."""
+    numbers = {_normal(m.group()) for m in _NUMBERS.finditer(folded)}
+    numbers |= {str(_ENGLISH_NUMBERS[m.group(1)]) for m in _ENGLISH_NUMBER.finditer(folded)}
+    for match in _ZH_NUMERAL.finditer(folded):
+        value = _chinese_value(match.group("numeral"))
+        if value is not None:
+            numbers.add(_normal(str(value * 10 if match.group("unit") == "成" else value)))
+    return frozenset(numbers)
+
+
+def _source_values(folded: str) -> set[float]:
+    values = {v for f in _FIGURE.finditer(folded) if (v := _value(f)) is not None}
+    for match in _ZH_NUMERAL.finditer(folded):
+        value = _chinese_value(match.group("numeral"))
+        if value is not None and value > _SMALL_COUNT:
+            values.add(value)
+    return values
+
+
+def _source_dates(folded: str) -> set[tuple[int, int]]:
+    out = set()
+    for pattern in _SOURCE_DATES:
+        for match in pattern.finditer(folded):
+            month = match.group("month")
+            number = _MONTHS.get(month) if not month.isdigit() else int(month)
+            day = int(match.group("day"))
+            if number and 1 <= number <= 12 and 1 <= day <= 31:
+                out.add((number, day))
+    return out
+
+
+# "March" and "May" name a month when capitalized mid-sentence or followed by a year: "in May 2026".
+_CAPITAL_MONTH = re.compile(r"(?<=[a-z,] )(March|May)\b|\b(March|May),? \d{4}\b")
+
+
+def _capital_months(joined: str) -> set[int]:
+    return {_MONTHS[(m.group(1) or m.group(2)).lower()] for m in _CAPITAL_MONTH.finditer(joined)}
+
+
+def _source_months(folded: str) -> set[int]:
+    months = {_MONTHS[m.group(1)] for m in _MONTH_ALONE.finditer(folded)}
+    months |= {
+        int(m.group(1)) for m in re.finditer(r"(?<!\d)(\d{1,2})\s?月", folded) if 1 <= int(m.group(1)) <= 12
+    }
+    return months
 
 
 # --- scripts ----------------------------------------------------------------------------------

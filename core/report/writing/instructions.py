@@ -105,6 +105,11 @@ def stated(text: str) -> str:
     return " ".join(sentence for sentence, order in _clauses(text) if not order)
 
 
+def addresses_model(text: str) -> bool:
+    """Whether ``text`` holds a sentence addressed to a model ("Ignore previous instructions")."""
+    return any(order for _, order in _clauses(text))
+
+
 def injected(texts: Iterable[str], asked: str = "") -> Injected:
     """Words and phrases of the instructions in ``texts`` that neither the rest of ``texts`` nor
     the question ``asked`` contains."""

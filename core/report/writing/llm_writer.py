@@ -184,7 +184,7 @@ class _Request:
     def problems(self, answer: Any) -> Problems:
         """What is wrong with an answer: names, figures or links it should not have, its language."""
         found = check(answer.texts(), self.sources, openers=self.openers)
-        if in_language(answer.texts(), self.language):
+        if in_language(answer.prose(), self.language):
             return found
         return dataclasses.replace(found, language=self.language)
 
