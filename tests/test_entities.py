@@ -103,3 +103,15 @@ def test_words_for_kinds_of_firms_and_plural_looking_names() -> None:
         ["Siemens Expands Industrial Copilot to 100 Factories", "Siemens said its Industrial Copilot runs."]
     )
     assert siemens == ("Siemens", "Industrial Copilot")
+
+
+def test_acronyms_end_names_but_are_none_alone() -> None:
+    found = extract_entities(
+        [
+            "Mistral AI opens the Realtime API",
+            "Developers working on the Dataset Viewer and several Chinese AI labs already build with the "
+            "Realtime API, the company said on Tuesday.",
+        ]
+    )
+    assert "Mistral AI" in found and "Realtime API" in found and "Dataset Viewer" in found
+    assert not {"AI", "Chinese AI", "API", "Viewer"} & set(found)

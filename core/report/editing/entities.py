@@ -41,7 +41,9 @@ _COMMON_PLURAL = re.compile(r"^[A-Z][a-z]+(?:ers|ists|ians|als|ors|ants|ents|ies
 _SUBJECT_VERB = re.compile(r"[a-z]{2,}s")
 _VERB = r"(?:[a-z]{2,}(?:s|ed)|said|has|is|will|can|plans?|now)\b"
 _NOT_ENTITY = lexicon.NOT_ENTITIES | lexicon.GENERIC_NAMES | lexicon.PLACES_AND_PEOPLES
-_KINDS = lexicon.GENERIC_NAMES | frozenset(lexicon.KINDS_OF_FIRMS)
+# Acronyms that end a product's or a firm's name ("Mistral AI", "Realtime API"), never open one.
+_NAME_TAILS = frozenset({"AI", "API", "SDK"})
+_KINDS = frozenset(lexicon.KINDS_OF_FIRMS)
 
 
 def extract_entities(texts: Sequence[str], limit: int = 8, *, outlets: Sequence[str] = ()) -> tuple[str, ...]:
@@ -94,8 +96,9 @@ def _is_entity(name: str) -> bool:
     folded = name.casefold()
     if folded in _NOT_ENTITY or len(name) < 2 or _AMOUNT.fullmatch(name) or _PLURAL_ACRONYM.fullmatch(name):
         return False
-    words = folded.split()
-    return not all(w.rstrip(".") in lexicon.PLACES_AND_PEOPLES for w in words)
+    words = [w.rstrip(".") for w in folded.split()]
+    # "Chinese AI", "European AI", "AI API": peoples, places and kinds of things only
+    return not all(w in lexicon.PLACES_AND_PEOPLES or w in lexicon.GENERIC_NAMES for w in words)
 
 
 def _subject(texts: Sequence[str]) -> str | None:
@@ -225,8 +228,8 @@ def _is_compound(word: str) -> bool:
 
 
 def _name_like(word: str, continuing: bool, headline: bool) -> bool:
-    if continuing and _VERSION.fullmatch(word):
-        return True  # "Opus 4.5", "Gemini 3"
+    if continuing and (_VERSION.fullmatch(word) or word in _NAME_TAILS):
+        return True  # "Opus 4.5", "Gemini 3", "Mistral AI", "Realtime API"
     if word[0].islower() and not lexicon.strong_name(word):
         return False  # most words: decided without looking further
     if word.lower() in lexicon.NOT_ENTITIES or _AMOUNT.fullmatch(word) or _is_compound(word):
