@@ -186,8 +186,14 @@ def sections(items: list[Item]) -> list[str]:
 
 
 def test_suggested_headlines_are_promoted_up_to_six_on_a_full_day():
-    items = with_suggested_headlines(day(12, heads=3, suggested={0, 2, 4, 5, 6}))
+    items = with_suggested_headlines(day(30, heads=3, suggested={0, 2, 4, 5, 6}))
     assert sections(items) == ["Head 0", "Head 1", "Head 2", "Story 0", "Story 2", "Story 4"]
+    # One story in five leads at most: on a day of twelve, the editor's three are all.
+    assert sections(with_suggested_headlines(day(12, heads=3, suggested={0, 2}))) == [
+        "Head 0",
+        "Head 1",
+        "Head 2",
+    ]
     assert {i.importance for i in items if i.section == "top_headlines"} == {Importance.HIGH}
 
 

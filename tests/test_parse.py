@@ -117,7 +117,7 @@ def test_atom() -> None:
     assert gemini.url == "https://blog.example.org/posts/gemini-3/"  # xml:base
     assert gemini.authors == ("Ada Lovelace", "Alan Turing")
     assert gemini.published == datetime(2025, 12, 7, 1, 30, tzinfo=UTC)  # published wins over updated
-    assert gemini.summary == "Our newest model. Faster Cheaper"
+    assert gemini.summary == "Our newest model. Faster. Cheaper"  # each paragraph ends a sentence
     assert truths.url == "https://blog.example.org/posts/truths/"
     assert notes.url == "https://blog.example.org/notes/lab?id=7&lang=en"
     assert notes.summary == "Only content, no summary."  # content stands in for a missing summary
