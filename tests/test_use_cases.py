@@ -7,7 +7,8 @@ from factories import article
 
 from core.models import EditedTopic, Importance, Topic
 from core.report.writing.sentences import content_tokens, similarity
-from core.report.writing.summarize import extractive_item, is_use_case
+from core.report.writing.summarize import extractive_item
+from core.report.writing.use_cases import is_use_case
 
 
 def _item(topic: Topic, language: str = "en"):

@@ -190,13 +190,15 @@ def _entry_url(entry: Mapping[str, Any], guid: str | None, base: str | None) -> 
 
 
 def _raw_summary(entry: Mapping[str, Any]) -> tuple[str, Mapping[str, Any] | None]:
-    """The summary text and its detail (type), falling back to the first content block."""
-    if entry.get("summary"):
-        return entry["summary"], entry.get("summary_detail")
-    for content in entry.get("content") or ():
-        if content.get("value"):
-            return content["value"], content
-    return "", None
+    """The entry's fullest text and its detail (type): the summary or a content block.
+
+    Publishers put an excerpt in RSS ``description`` and the article in ``content:encoded``
+    (Atom: ``summary`` and ``content``); the excerpt alone leaves the writer the lead and
+    nothing of what follows, so the longer text wins.
+    """
+    texts = [(entry["summary"], entry.get("summary_detail"))] if entry.get("summary") else []
+    texts += [(c["value"], c) for c in entry.get("content") or () if c.get("value")]
+    return max(texts, key=lambda text: len(text[0]), default=("", None))
 
 
 def _announce_type(entry: Mapping[str, Any], boilerplate: re.Match[str] | None) -> str:

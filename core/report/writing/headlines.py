@@ -159,9 +159,13 @@ def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
 
 
-def chinese_headline(edited: EditedTopic, title: str, summary: str) -> tuple[str, str]:
+def chinese_headline(
+    edited: EditedTopic, title: str, summary: str, *, quoted: str | None = None
+) -> tuple[str, str]:
     """(title, summary) for a zh report: a composed Chinese headline and lead before the extract.
 
+    The headline is read from ``title`` and ``summary``; the extract that follows it is
+    ``quoted`` when given (the summary less a sentence that went elsewhere), else ``summary``.
     Unchanged when the title is already Chinese or the event cannot be read.
     """
     if has_cjk(title):
@@ -171,5 +175,6 @@ def chinese_headline(edited: EditedTopic, title: str, summary: str) -> tuple[str
     if not headline:
         return title, summary
     # The extract may join sentences of several outlets: marked as quoted, not credited to one.
-    quote = f"原文摘錄：{summary}" if summary else ""
+    extract = summary if quoted is None else quoted
+    quote = f"原文摘錄：{extract}" if extract else ""
     return headline, f"{headline}。{quote}".strip()

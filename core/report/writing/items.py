@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.models import Article, EditedTopic, Item, SourceLink, Topic
-from core.text import fold, has_cjk, match_key
+from core.text import fold, has_cjk, match_key, tokens
 
 #: Links printed under one item; the rest stay in ``Item.article_urls``.
 MAX_SOURCES = 8
@@ -228,12 +228,14 @@ def assemble_item(
     def tidy(text: str) -> str:
         return to_report_script(clean_text(text), language)
 
+    lead = tidy(summary)
+    kept_details, kept_uses = without_repeats(lead, _tidy_all(details, tidy), _tidy_all(use_cases, tidy))
     return Item(
         section=edited.section,
         title=tidy(title),
-        summary=tidy(summary),
-        details=_tidy_all(details, tidy),
-        use_cases=_tidy_all(use_cases, tidy),
+        summary=lead,
+        details=kept_details,
+        use_cases=kept_uses,
         entities=_tidy_all(edited.entities, tidy),
         importance=edited.importance,
         importance_reason=tidy(edited.reason),
@@ -243,6 +245,48 @@ def assemble_item(
         topic_key=edited.topic.key,
         article_urls=article_urls(edited.topic),
     )
+
+
+#: Share of a bullet's tokens already said elsewhere that makes it a repeat when it brings no
+#: name or figure of its own (another outlet's paraphrase); the share that does even when it
+#: brings one (the same sentence with one word changed).
+PARAPHRASE_CONTAINMENT = 0.6
+REPEAT_CONTAINMENT = 0.9
+# Names and figures: a word with a capital past the text's first, or with a digit.
+_NAME_OR_FIGURE = re.compile(r"(?<=[\s(（「『、，,])[\w.\-]*[A-Z][\w.\-]*|[\w.\-]*\d[\w.\-]*")
+# "價格：10 美元": a short label before a full-width or ASCII colon is not content.
+_LABEL = re.compile(r"^[^：:]{1,12}[：:]\s*")
+
+
+def without_repeats(
+    summary: str, details: Sequence[str], use_cases: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Details and use cases less every bullet that says again what the summary or an earlier
+    bullet said (a paper's title repeating the group's lead, an English extract already quoted).
+
+    Candidates were compared sentence by sentence while they were chosen; this is the last look,
+    at the finished texts, where a Chinese lead composed later or a quotation can still repeat.
+    """
+    said = [frozenset(tokens(summary))]
+    kept: tuple[list[str], list[str]] = ([], [])
+    for index, group in enumerate((details, use_cases)):
+        for bullet in group:
+            if not _repeats(_LABEL.sub("", bullet, count=1), said):
+                kept[index].append(bullet)
+                said.append(frozenset(tokens(bullet)))
+    return tuple(kept[0]), tuple(kept[1])
+
+
+def _repeats(bullet: str, said: Sequence[frozenset[str]]) -> bool:
+    words = frozenset(tokens(bullet))
+    names = frozenset(fold(n.strip(".-")) for n in _NAME_OR_FIGURE.findall(bullet))
+    for other in said:
+        shared = len(words & other)
+        if shared >= REPEAT_CONTAINMENT * len(words):
+            return True
+        if shared >= PARAPHRASE_CONTAINMENT * len(words) and names <= other:
+            return True
+    return False
 
 
 def _tidy_all(texts: Iterable[str], tidy: Callable[[str], str]) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ from core.report.writing.sentences import (
     split_sentences,
 )
 from core.report.writing.themes import is_paper_theme, theme_title
+from core.report.writing.use_cases import is_use_case
 from core.text import has_cjk, match_key
 
 
@@ -83,67 +84,6 @@ MAX_DETAILS = 5
 MAX_USE_CASES = 3
 _USE_MARGIN = 0.6  # how much less central a news sentence may be to open instead of a use
 
-_AUDIENCE = (
-    r"(?:customers?|clients?|users?|developers?|engineers?|coders?|programmers?|teams?|companies|businesses|"
-    r"enterprises?|organi[sz]ations?|firms?|people|doctors?|clinicians?|nurses?|hospitals?|patients?|"
-    r"researchers?|scientists?|creators?|brands?|retailers?|banks?|insurers?|lawyers?|students?|teachers?|"
-    r"schools?|governments?|agencies|analysts?|marketers?|sellers?|merchants?|shoppers?|drivers?|riders?|"
-    r"staff|employees?|workers?|agents?|operators?|manufacturers?|factories|carmakers?|telecoms?|"
-    r"publishers?|startups?|partners?|subscribers?|consumers?|admins?|administrators?|buyers?|"
-    r"radiologists?|physicians?|pharmacists?|farmers?|pilots?|travell?ers?|passengers?|"
-    r"you|them|anyone|everyone)"
-)
-# Who uses it for what: customers, deployments, "helps X do Y", "lets developers ...", a stated
-# application; "helps" alone is too loose ("resets help recover plasticity"): it must name who.
-_FIELD = (
-    r"(?:insurance|logistics|legal|law|healthcare|health care|medicine|finance|banking|payments|retail|"
-    r"manufacturing|education|e-?commerce|gaming|games|warehouses?|hospitals?|factories|"
-    r"customer (?:service|support)|coding|software development|drug discovery|radiology|telecoms?|"
-    r"agriculture|energy|robotics|marketing|sales|"
-    r"accounting|hiring|recruiting|security|fraud detection|translation|search|shopping|travel|transport)"
-)
-_USE_CUES = re.compile(
-    "|".join(
-        [
-            # who uses it: customers, deployments, pilots, production use
-            r"\b(?:used (?:for|to|in|by|at|across)|use cases?|adopted by|deployments?)\b",
-            r"\bin(?:to)? production\b",
-            r"\b(?:customers?|clients?) (?:include|such as|like|report|say|said|reported)\b",
-            r"\bdeploy(?:s|ed|ing)? (?:[\w-]+ ){0,4}?(?:at|in|across|to|for|inside|into)\b",
-            r"\b(?:rolled|rolling|rolls) out (?:\w+ ){0,3}?(?:to|at|across|in)\b",
-            r"\b(?:pilot(?:s|ed|ing)?|trial(?:s|led|ed|ing)?) (?:with|at|in|across)\b",
-            r"\bwill (?:test|trial|use|deploy)\b|\b(?:is|are|now|has been|have been|been|were|was) using\b",
-            r"\buses? (?:it|them|the \w+|\w+(?: \w+)?) to\b",
-            r"\b(?:serves?|serving)\b(?! as\b)|\b(?:powers|powering) (?:the|its|a|an|some|many|\w+['’]s)\b",
-            r"\b(?:supply|supplies|supplying|provide|provides|providing) (?:[\w$-]+ ){0,6}?"
-            r"(?:to|for) (?:an?|the|its)\b",
-            # what it lets people do
-            r"\b(?:lets|enables?|allows?|enabling)\b|\bon (?:the|a|their) \w+['’]s behalf\b",
-            rf"\b(?:helps?|helping) (?:\w+ ){{0,2}}{_AUDIENCE}\b|\bavailable to (?:\w+ ){{0,2}}{_AUDIENCE}\b",
-            rf"\bfor (?:[\w$.,-]+ ){{0,4}}?{_AUDIENCE}\b|\bfor (?:\w+ ){{0,2}}?{_FIELD}\b",
-            rf"\b{_AUDIENCE} (?:can|could|will be able to|now use|use|are using|have used)\b",
-            rf"\b{_AUDIENCE} (?:sav(?:e|es|ed|ing)|cut(?:s|ting)?|spend(?:s|ing)? less)\b",
-            r"\b(?:that|which) (?:can|could|will|lets?|helps?) \w+|\bcan now \w+",
-            r"\b(?:designed|built|fine-tuned|tailored|intended) (?:to|for)\b",
-            r"\b(?:aimed at|targets?|targeting|geared (?:to|toward))\b|\bfor [a-z]{3,}ing\b",
-            # where a method applies (papers)
-            r"\bapplications? (?:in|for|to|such as|include)\b|\b(?:applied|applies|apply) (?:\w+ )?to\b",
-            r"\b(?:can|could) be (?:used|applied)\b|\buseful for\b|\bwe (?:apply|deploy|demonstrate)\b",
-            r"\b(?:the )?(?:default|standard|common|widely used) (?:way|tool|method|approach) (?:to|for)\b",
-            r"\bin (?:clinical|medical|legal|financial|industrial|educational|real-world) "
-            r"(?:settings|practice)\b",
-            r"\breal-world\b|\bpractitioners\b|\btasks such as\b",
-            # the same in Chinese
-            r"用于|用於|应用于|應用於|应用在|應用在|应用场景|應用場景|帮助|幫助|协助|協助|助力|可让|可讓|让用户|讓用戶|"
-            r"讓使用者|面向|适用于|適用於|落地|导入|導入|部署|客户|客戶|用户可|用戶可|使用者可|服务于|服務於|赋能|賦能|"
-            r"供.{1,8}使用|可用来|可用來|用来|用來|只需|可根据|可根據|可在|可以在|能在|可自动|可自動|试点|試點|"
-            r"上线.{0,6}(?:医院|醫院|银行|銀行|工厂|工廠)|向(?:用户|用戶|客户|客戶|企业|企業|开发者|開發者)",
-        ]
-    ),
-    re.IGNORECASE,
-)
-
-
 # A news lead (the first sentence) is written to stand alone; later sentences lean on it.
 _POSITION_BONUS = (0.8, 0.3, 0.15, 0.1, 0.0)
 # Centrality is weight per square root of length, but never of fewer tokens than this: a short
@@ -185,7 +125,8 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
     title = clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT)
     lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
     if language.startswith("zh"):
-        title, lead = chinese_headline(edited, title, lead)
+        others = [c for c in rest if c not in summary and not is_use_case(c.text)]
+        title, lead, use_cases = _in_chinese(edited, title, summary, opening, use_cases, others)
     return assemble_item(
         edited,
         title=title,
@@ -195,6 +136,35 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
         writer=writer,
         language=language,
     )
+
+
+def _in_chinese(
+    edited: EditedTopic,
+    title: str,
+    summary: list[_Candidate],
+    opening: _Candidate | None,
+    use_cases: list[_Candidate],
+    others: list[_Candidate],
+) -> tuple[str, str, list[_Candidate]]:
+    """Title, lead and use cases of a zh item.
+
+    A headline composed in Chinese tells the news, so a source's opening sentence that says what
+    the thing is for ("…raised $200M to build robots for warehouses") need not be quoted after it:
+    when the item has no other use, that sentence is its 應用場景 and the rest of the summary, or
+    the best of ``others`` (sentences no bullet took), is quoted. With nothing else to quote it
+    stays: a summary that is only a headline says too little.
+    """
+    lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
+    if use_cases or opening is None or has_cjk(title) or not is_use_case(opening.text):
+        return (*chinese_headline(edited, title, lead), use_cases)
+    kept = [c for c in summary if c is not opening]
+    if not kept and (stand_in := _best_next(others, [opening], 0)) is not None:
+        kept = [stand_in]
+    rest = clip(_join(c.text for c in kept), SUMMARY_LIMIT)
+    headline, composed = chinese_headline(edited, title, lead, quoted=rest)
+    if headline == title or not rest:  # the English lead stays: the summary would be a headline
+        return (*chinese_headline(edited, title, lead), use_cases)
+    return headline, composed, [opening]
 
 
 def _headline(topic: Topic) -> str:
@@ -321,12 +291,6 @@ def _choose_use_cases(candidates: list[_Candidate], used: list[frozenset[str]]) 
     """Sentences that say what the thing is for; none rather than an invented one."""
     cued = [c for c in candidates if is_use_case(c.text) and _usable_bullet(c.text)]
     return _pick_distinct(sorted(cued, key=lambda c: -c.score), used, MAX_USE_CASES)
-
-
-def is_use_case(sentence: str) -> bool:
-    """The sentence says who uses the thing for what: a customer, a deployment, what it lets
-    people do, or (for a paper) where the method applies."""
-    return not is_fragment(sentence) and _USE_CUES.search(sentence) is not None
 
 
 def _choose_details(candidates: list[_Candidate], used: list[frozenset[str]]) -> list[str]:
