@@ -125,8 +125,7 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
     title = clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT)
     lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
     if language.startswith("zh"):
-        others = [c for c in rest if c not in summary and not is_use_case(c.text)]
-        title, lead, use_cases = _in_chinese(edited, title, summary, opening, use_cases, others)
+        title, lead, use_cases = _in_chinese(edited, title, lead, summary, opening, use_cases, rest)
     return assemble_item(
         edited,
         title=title,
@@ -141,30 +140,33 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
 def _in_chinese(
     edited: EditedTopic,
     title: str,
+    lead: str,
     summary: list[_Candidate],
     opening: _Candidate | None,
     use_cases: list[_Candidate],
-    others: list[_Candidate],
+    rest: list[_Candidate],
 ) -> tuple[str, str, list[_Candidate]]:
     """Title, lead and use cases of a zh item.
 
     A headline composed in Chinese tells the news, so a source's opening sentence that says what
     the thing is for ("…raised $200M to build robots for warehouses") need not be quoted after it:
     when the item has no other use, that sentence is its 應用場景 and the rest of the summary, or
-    the best of ``others`` (sentences no bullet took), is quoted. With nothing else to quote it
-    stays: a summary that is only a headline says too little.
+    the best sentence of ``rest`` no bullet took, is quoted. With nothing else to quote it stays:
+    a summary that is only a headline says too little.
     """
-    lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
     if use_cases or opening is None or has_cjk(title) or not is_use_case(opening.text):
         return (*chinese_headline(edited, title, lead), use_cases)
     kept = [c for c in summary if c is not opening]
-    if not kept and (stand_in := _best_next(others, [opening], 0)) is not None:
-        kept = [stand_in]
-    rest = clip(_join(c.text for c in kept), SUMMARY_LIMIT)
-    headline, composed = chinese_headline(edited, title, lead, quoted=rest)
-    if headline == title or not rest:  # the English lead stays: the summary would be a headline
+    if not kept:
+        in_summary = {id(c) for c in summary}
+        others = [c for c in rest if id(c) not in in_summary and not is_use_case(c.text)]
+        kept = [c for c in [_best_next(others, [opening], 0)] if c is not None]
+    quoted = clip(_join(c.text for c in kept), SUMMARY_LIMIT)
+    if not quoted:
         return (*chinese_headline(edited, title, lead), use_cases)
-    return headline, composed, [opening]
+    headline, composed = chinese_headline(edited, title, lead, quoted=quoted)
+    # Nothing composed: the English lead stays the summary, and its use with it.
+    return (headline, composed, [opening]) if headline != title else (headline, lead, use_cases)
 
 
 def _headline(topic: Topic) -> str:
