@@ -36,6 +36,18 @@ def print_build(result: BuildResult, out: Console) -> None:
             f"{stats.cache_hits} cached, {stats.fallbacks} written by the fallback.",
             highlight=False,
         )
+        for reason, keys in stats.fallback_reasons().items():
+            out.print(f"  fell back ({len(keys)}): {_clip(reason)} - {_keys(keys)}", highlight=False)
+
+
+def _clip(reason: str, width: int = 100) -> str:
+    """One line per reason: the stored reason is whole, ``show --stats`` prints it."""
+    return reason if len(reason) <= width else reason[: width - 1] + "…"
+
+
+def _keys(keys: list[str], shown: int = 4) -> str:
+    listed = ", ".join(keys[:shown])
+    return listed + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
 
 
 #: How ``show --stats`` names the editor's reasons for leaving a topic out.
@@ -54,6 +66,11 @@ def print_stats(report: Report, stats: WriterStats | None, out: Console) -> None
     table = Table("writer", "model", *(name.replace("_", " ") for name in names))
     table.add_row(stats.writer, stats.model or "-", *(f"{getattr(stats, name):,}" for name in names))
     out.print(table)
+    if stats.fell_back:
+        reasons = Table("fell back", "why")
+        for key, reason in stats.fell_back:
+            reasons.add_row(key, reason)
+        out.print(reasons)
 
 
 def _edition_line(report: Report) -> str:

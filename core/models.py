@@ -476,7 +476,8 @@ class WriterStats:
     ``calls`` counts answers asked of the model (the SDK's own transport retries inside one call
     are not counted); ``failures`` counts calls that gave nothing usable (an API error after the
     retries, an answer that was not valid JSON, or one naming what the articles do not say);
-    ``fallbacks`` counts items (and the overview) written by the extractive writer instead.
+    ``fallbacks`` counts items (and the overview) written by the extractive writer instead, and
+    ``fell_back`` says which and why: (topic key or "overview", reason), in the order they fell.
     """
 
     writer: str = "extractive"
@@ -487,15 +488,23 @@ class WriterStats:
     cache_hits: int = 0
     failures: int = 0
     fallbacks: int = 0
+    fell_back: tuple[tuple[str, str], ...] = ()
 
     def since(self, earlier: WriterStats) -> WriterStats:
-        """The counts added after ``earlier``, a snapshot of the same writer."""
+        """What was added after ``earlier``, a snapshot of the same writer."""
         counts = {
             f.name: getattr(self, f.name) - getattr(earlier, f.name)
             for f in dataclasses.fields(self)
             if isinstance(getattr(self, f.name), int)
         }
-        return dataclasses.replace(self, **counts)
+        return dataclasses.replace(self, **counts, fell_back=self.fell_back[len(earlier.fell_back) :])
+
+    def fallback_reasons(self) -> dict[str, list[str]]:
+        """The keys that fell back, grouped by why (reasons in the order first seen)."""
+        grouped: dict[str, list[str]] = {}
+        for key, reason in self.fell_back:
+            grouped.setdefault(reason, []).append(key)
+        return grouped
 
 
 class RunStatus(StrEnum):

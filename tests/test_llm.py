@@ -32,7 +32,7 @@ from core.models import EditedTopic, Importance, Item, WriterStats
 from core.pipeline import BuildOptions, BuildResult, build, ingest
 from core.report.window import report_window
 from core.report.writing.items import looks_simplified, sources_for
-from core.report.writing.llm_writer import LLMSummarizer, MemoryCache, ResponseCache, make_client
+from core.report.writing.llm_writer import ANSWERS, LLMSummarizer, MemoryCache, ResponseCache, make_client
 from core.report.writing.summarize import ExtractiveSummarizer
 from core.sources.fetch import make_client as make_feed_client
 from core.store import Store
@@ -168,6 +168,23 @@ def test_with_half_the_calls_failing_the_report_is_complete_and_fallbacks_are_ma
     assert stats.fallbacks == len(fallbacks)
     assert stats.failures == errors + 2 * invalid  # a 500 after the SDK's retries; two bad answers
     assert stats.calls == len(items) + invalid + 1  # invalid JSON is asked again once
+    assert stats.fell_back == built.stats.fell_back and {k for k, _ in stats.fell_back} == set(fallbacks)
+    reasons = dict(stats.fell_back)
+    assert sum(1 for key in fallbacks if reasons[key].startswith(f"asked {ANSWERS} times")) == invalid
+
+
+def test_building_again_asks_only_for_what_fell_back_and_keeps_why(store, fake):
+    fake.rule = _half_failing
+    first = asyncio.run(demo_build(store, fake))
+    fell = {key for key, _ in first.stats.fell_back}
+    before = len(fake.requests)
+    again = asyncio.run(demo_build(store, fake))
+    asked = {r.data for r in fake.requests[before:]}
+    assert again.stats.cache_hits == len(first.report.items) + 1 - len(fell)
+    # The same topics, for the same reasons; items are written concurrently, so order is free.
+    assert sorted(again.stats.fell_back) == sorted(first.stats.fell_back)
+    assert len(asked) == len(fell)  # nothing accepted the first time is asked again
+    assert sorted(store.get_stats(WINDOW.day).fell_back) == sorted(again.stats.fell_back)
 
 
 async def _extractive_build(store: Store) -> BuildResult:
@@ -369,14 +386,18 @@ def test_the_writer_is_chosen_by_the_key(fake, tmp_path, monkeypatch):
     assert fake.calls == 0
 
 
-def test_demo_with_a_key_uses_the_llm_and_show_stats_prints_what_it_cost(fake, tmp_path):
-    env = {
+def _demo_env(fake: FakeOpenAI, tmp_path: Path) -> dict[str, str]:
+    return {
         "AIDAILY_OPENAI_API_KEY": "test",
         "AIDAILY_OPENAI_BASE_URL": fake.base_url,
         "AIDAILY_OPENAI_MODEL": "fake-model",
         "AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
         "AIDAILY_OUT_DIR": str(tmp_path / "out"),
     }
+
+
+def test_demo_with_a_key_uses_the_llm_and_show_stats_prints_what_it_cost(fake, tmp_path):
+    env = _demo_env(fake, tmp_path)
     demo = _aidaily("demo", env=env, cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     assert re.search(rf"LLM fake-model: {fake.calls} calls", demo.stdout), demo.stdout
@@ -386,6 +407,21 @@ def test_demo_with_a_key_uses_the_llm_and_show_stats_prints_what_it_cost(fake, t
     row = next(line for line in shown.stdout.splitlines() if "fake-model" in line)
     numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", row.split("fake-model", 1)[1])]
     assert numbers[0] == fake.calls and numbers[1] > 0 and numbers[3:] == [0, 0, 0]
+    assert "fell back" not in demo.stdout + shown.stdout
+
+
+def test_the_build_and_show_stats_say_which_items_fell_back_and_why(fake, tmp_path):
+    fake.rule = _half_failing
+    env = _demo_env(fake, tmp_path)
+    demo = _aidaily("demo", env=env, cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert re.search(rf"fell back \(\d+\): asked {ANSWERS} times: ", demo.stdout), demo.stdout
+    assert re.search(r"fell back \(\d+\): .*500", demo.stdout), demo.stdout
+    assert "Traceback" not in demo.stdout + demo.stderr
+    shown = _aidaily("show", "--stats", env=env, cwd=tmp_path)
+    rows = [line for line in shown.stdout.splitlines() if "asked" in line or "500" in line]
+    fallbacks = int(re.search(r"(\d+) written by the fallback", demo.stdout).group(1))
+    assert fallbacks > 0 and len(rows) >= fallbacks, shown.stdout
 
 
 def _aidaily(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

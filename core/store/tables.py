@@ -258,6 +258,8 @@ class ReportStatsRow(Base):
     cache_hits: Mapped[int] = mapped_column(Integer)
     failures: Mapped[int] = mapped_column(Integer)
     fallbacks: Mapped[int] = mapped_column(Integer)
+    # [[topic key or "overview", reason], ...] in the order they fell back
+    fell_back: Mapped[list[list[str]]] = mapped_column(JSON, server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core.models import WriterStats
 from core.store.tables import LLMCacheRow, ReportRow, ReportStatsRow
 
-_COUNTS = tuple(f.name for f in dataclasses.fields(WriterStats) if f.name not in ("writer", "model"))
+_COUNTS = tuple(f.name for f in dataclasses.fields(WriterStats) if f.type == "int")
 
 
 def cached_response(conn: Connection, key: str) -> dict[str, Any] | None:
@@ -49,9 +49,17 @@ def save_stats(conn: Connection, day: date, stats: WriterStats) -> None:
 def get_stats(conn: Connection, day: date) -> WriterStats | None:
     """The stats of the report of ``day``, or None (no report, or one stored before stats were)."""
     query = (
-        select(ReportStatsRow.writer, ReportStatsRow.model, *(getattr(ReportStatsRow, c) for c in _COUNTS))
+        select(
+            ReportStatsRow.writer,
+            ReportStatsRow.model,
+            ReportStatsRow.fell_back,
+            *(getattr(ReportStatsRow, c) for c in _COUNTS),
+        )
         .join(ReportRow, ReportRow.id == ReportStatsRow.report_id)
         .where(ReportRow.date == day)
     )
     row = conn.execute(query).mappings().first()
-    return WriterStats(**row) if row else None
+    if row is None:
+        return None
+    fell_back = tuple((key, reason) for key, reason in row["fell_back"])
+    return WriterStats(**(dict(row) | {"fell_back": fell_back}))

@@ -65,10 +65,12 @@ How it works
   (a wrong key, an unknown model), or a server that takes no structured-output mode, stops
   asking for the rest of the run with one error line: every call would fail alike. Other failures
   log one warning per distinct cause, the server's message clipped to one line. Why each item
-  fell back is kept (``fallback_reasons()``).
+  fell back is kept with the report's stats (``WriterStats.fell_back``), printed after the build
+  and by ``aidaily show --stats``.
 * Cache: each validated answer is stored by a hash of the prompt's inputs (the articles' URLs,
   titles and summaries, the model, ``PROMPT_VERSION`` and the language), so building a day again
-  costs no calls. Failed answers are not cached: the next build asks again.
+  costs no calls for what was accepted. Answers that fell back are not cached: the next build
+  asks again for those only.
 * Stats: calls, tokens in and out (from ``usage``; servers that omit it count 0), cache hits,
   failures and fallbacks, through a ``UsageRecorder`` (``WriterStats`` per report).
 
@@ -84,7 +86,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -156,6 +158,12 @@ class UsageRecorder:
     cache_hits: int = 0
     failures: int = 0
     fallbacks: int = 0
+    fell_back: list[tuple[str, str]] = field(default_factory=list)
+
+    def fallback(self, label: str, reason: str) -> None:
+        """Count one answer written by the extractive writer instead, and say why."""
+        self.fallbacks += 1
+        self.fell_back.append((label, reason))
 
     def tokens(self, reply: Reply) -> None:
         """Add the tokens a reply cost (0 where the server omitted ``usage``)."""
@@ -163,8 +171,8 @@ class UsageRecorder:
         self.tokens_out += reply.tokens_out
 
     def snapshot(self) -> WriterStats:
-        counts = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return WriterStats(writer="llm", **counts)
+        counts = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "fell_back"}
+        return WriterStats(writer="llm", **counts, fell_back=tuple(self.fell_back))
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +222,6 @@ class LLMSummarizer:
         self._max_tokens = max_tokens
         self._stopped = ""  # why, once a failure that every call would repeat was seen
         self._warned: set[str] = set()  # causes already logged: one line each, not one per item
-        self._fell_back: dict[str, str] = {}
 
     def usage(self) -> WriterStats:
         """Counts since this writer was made (the pipeline stores the difference per report)."""
@@ -222,7 +229,7 @@ class LLMSummarizer:
 
     def fallback_reasons(self) -> dict[str, str]:
         """Why each topic (by key) or the overview fell back, since this writer was made."""
-        return dict(self._fell_back)
+        return dict(self._usage.fell_back)
 
     @property
     def modes(self) -> ModeBook:
@@ -289,8 +296,7 @@ class LLMSummarizer:
             self._usage.failures += 1
             answer, reason = None, "the writer failed on the answer"
         if answer is None:
-            self._usage.fallbacks += 1
-            self._fell_back[request.label] = reason
+            self._usage.fallback(request.label, reason)
             return None
         self._cache.cache_response(request.key, self._model, answer.model_dump(mode="json"))
         return answer
