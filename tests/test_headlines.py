@@ -142,6 +142,29 @@ def test_stories_of_no_template_are_named_by_their_terms(title, kind, section, e
     assert summary == f"{headline}。原文摘錄：An English extract."
 
 
+@pytest.mark.parametrize(
+    ("title", "source", "entity"),
+    [
+        (
+            "The Guardian view on AI and entry-level jobs: the first rung is wobbling",
+            "The Guardian",
+            "Guardian",
+        ),
+        (
+            "The Download: AI scribes in the clinic, and China’s chip push",
+            "MIT Technology Review",
+            "Download",
+        ),
+    ],
+)
+def test_the_outlet_and_its_columns_are_not_the_subject(title, source, entity):
+    story = topic(article(title, "", source=source))
+    edited = EditedTopic(story, "trends", Importance.MEDIUM, 1.0, event=Event("analysis", sure=True))
+    edited = dataclasses.replace(edited, entities=(entity,))
+    headline, _ = chinese_headline(edited, title, "")
+    assert entity not in headline, headline
+
+
 def test_a_model_name_spelled_in_lower_case_is_still_a_name():
     title = "Introducing gpt-realtime-2 in the API"
     edited = dataclasses.replace(

@@ -116,11 +116,23 @@ _NOT_NAMES = frozenset(
 def _names_in(edited: EditedTopic, title: str) -> str:
     """The story's subject, else up to two of its Latin-script entities that the title names."""
     candidates = [edited.event.subject, *edited.entities] if edited.event.subject else list(edited.entities)
+    outlets = {a.source.casefold() for a in edited.topic.articles}
     named: list[str] = []
     for name in candidates:
+        if _by_the_outlet(name, title, outlets):
+            continue
         if _plausible_name(name, title) and not any(name in n or n in name for n in named):
             named.append(name)
     return "、".join(named[:2])
+
+
+def _by_the_outlet(name: str, title: str, outlets: set[str]) -> bool:
+    """The outlet's own name ("The Guardian view on…") or a column of it ("The Download: …"):
+    who publishes the story, not what it is about."""
+    folded = name.casefold()
+    return any(folded in outlet.split() or folded == outlet for outlet in outlets) or bool(
+        re.match(rf"the {re.escape(folded)}\s*:", title.casefold())
+    )
 
 
 def _plausible_name(name: str, title: str) -> bool:

@@ -254,8 +254,9 @@ PARAPHRASE_CONTAINMENT = 0.6
 REPEAT_CONTAINMENT = 0.9
 # Names and figures: a word with a capital past the text's first, or with a digit.
 _NAME_OR_FIGURE = re.compile(r"(?<=[\s(（「『、，,])[\w.\-]*[A-Z][\w.\-]*|[\w.\-]*\d[\w.\-]*")
-# "價格：10 美元": a short label before a full-width or ASCII colon is not content.
-_LABEL = re.compile(r"^[^：:]{1,12}[：:]\s*")
+#: "價格：10 美元": a short label before a full-width or ASCII colon (技術細節 are written
+#: "標籤：內容") is not content. One definition for every rule that reads labels.
+DETAIL_LABEL = re.compile(r"^[^：:]{1,14}[：:]\s*")
 
 
 def without_repeats(
@@ -271,7 +272,7 @@ def without_repeats(
     kept: tuple[list[str], list[str]] = ([], [])
     for index, group in enumerate((details, use_cases)):
         for bullet in group:
-            if not _repeats(_LABEL.sub("", bullet, count=1), said):
+            if not _repeats(DETAIL_LABEL.sub("", bullet, count=1), said):
                 kept[index].append(bullet)
                 said.append(frozenset(tokens(bullet)))
     return tuple(kept[0]), tuple(kept[1])
