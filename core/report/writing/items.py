@@ -275,7 +275,9 @@ def without_repeats(
     """
     bullets = [(index, bullet) for index, group in enumerate((details, use_cases)) for bullet in group]
     judged = sorted(bullets, key=lambda pair: not has_cjk(pair[1])) if chinese_first else bullets
-    said, said_texts, kept = [frozenset(tokens(summary))], [summary], set()
+    # A composed lead is a headline with its figure ("CoreWeave 簽署 40 億美元合作協議"): a bullet
+    # telling what the deal is for says more, so only bullets are weighed across scripts.
+    said, said_texts, kept = [frozenset(tokens(summary))], [], set()
     for index, bullet in judged:
         body = DETAIL_LABEL.sub("", bullet, count=1)
         if not _repeats(body, said) and not _translated_repeat(body, said_texts):
@@ -287,15 +289,15 @@ def without_repeats(
 
 
 def _translated_repeat(bullet: str, said: Sequence[str]) -> bool:
-    """The bullet states, in the other script, a fact already said: every scaled figure of it
-    ("700 million", "7億") is in one earlier text that also names one of its Latin names.
+    """The bullet states, in the other script, a fact an earlier bullet said: every scaled figure
+    of it ("700 million", "7億") is in that bullet, which also names one of its Latin names.
     Tokens cannot see this (a Chinese outlet's line and an English one share no words)."""
     figures = scaled_figures(bullet)
     if not figures:
         return False
     names = _latin_names(bullet)
     for text in said:
-        if has_cjk(text) == has_cjk(bullet) and "原文摘錄" not in text:
+        if has_cjk(text) == has_cjk(bullet):
             continue  # same script: the token checks above judge it
         if figures <= scaled_figures(text) and names & _latin_names(text):
             return True
