@@ -334,9 +334,8 @@ def _storyline(line: Storyline, ranked: list[Item], language: str, p: dict) -> s
         facts.append(p["line_shared"].format(shared=_join(line.shared[:3], p)))
     if len(outlets) > 1:
         facts.append(p["line_outlets"].format(count=len(outlets)))
-    return p["line"].format(
-        label=line.label, n=len(members), titles=_join(_quoted(members[:4], p), p), facts=p["clause"].join(facts)
-    )
+    titles = _join(_quoted(members[:4], p), p)
+    return p["line"].format(label=line.label, n=len(members), titles=titles, facts=p["clause"].join(facts))
 
 
 def _term_counts(items: Sequence[Item], language: str) -> Counter[str]:
