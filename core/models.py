@@ -490,6 +490,14 @@ class WriterStats:
     fallbacks: int = 0
     fell_back: tuple[tuple[str, str], ...] = ()
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WriterStats:
+        """Stats read back from JSON, where the (key, reason) pairs came back as lists."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["fell_back"] = tuple((str(key), str(reason)) for key, reason in values.get("fell_back", ()))
+        return cls(**values)
+
     def since(self, earlier: WriterStats) -> WriterStats:
         """What was added after ``earlier``, a snapshot of the same writer."""
         counts = {
@@ -543,7 +551,7 @@ class RunSummary:
     def from_json(cls, data: dict[str, Any]) -> RunSummary:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}  # a newer version may store more
-        values["llm"] = WriterStats(**values.get("llm", {}))
+        values["llm"] = WriterStats.from_json(values.get("llm", {}))
         values["messages"] = {k: ChannelCounts(**v) for k, v in values.get("messages", {}).items()}
         for name in ("failed_feeds", "failed_channels"):
             values[name] = tuple(values.get(name, ()))
