@@ -277,6 +277,7 @@ class EditedTopic:
     entities: tuple[str, ...] = ()
     follow_up: FollowUp | None = None
     event: Event = Event()
+    feedback: float = 0.0  # what readers' votes on like stories added to ``score`` (editing.taste)
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,4 +648,4 @@ class VotedItem:
     down: int
     entities: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()  # its topic's salient terms
-    sources: tuple[str, ...] = ()  # host names of its articles ("techcrunch.com")
+    sources: tuple[str, ...] = ()  # the feeds of its articles (``Article.source``)

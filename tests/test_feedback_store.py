@@ -173,9 +173,11 @@ def test_two_presses_at_once_are_applied_one_after_the_other(stored, report):
     assert stored.item_votes(DAY)[0].by_channel == {}
 
 
-def test_the_editor_reads_voted_items_with_entities_terms_and_hosts(store):
+def test_the_editor_reads_voted_items_with_entities_terms_and_sources(store):
     day = date(2026, 11, 20)
-    urls = ("https://www.theverge.com/a", "https://techcrunch.com/b", "https://techcrunch.com/c")
+    stories = [("The Verge", "Claude ships"), ("TechCrunch", "Anthropic's Claude"), ("TechCrunch", "Claude!")]
+    store.add_articles([article(title, source=source) for source, title in stories])
+    urls = tuple(article(title, source=source).url for source, title in stories)
     item = Item("research", "Anthropic ships Claude", "Summary.", entities=("Anthropic", "Claude"),
                 topic_key="k-claude", article_urls=urls)  # fmt: skip
     quiet = Item("tools", "A tool", "Summary.", topic_key="k-tool")
@@ -199,6 +201,6 @@ def test_the_editor_reads_voted_items_with_entities_terms_and_hosts(store):
     [voted] = store.voted_items(before=day + timedelta(days=1), days=7)
     assert (voted.item, voted.up, voted.down) == (ref, 3, 1)
     assert voted.entities == ("Anthropic", "Claude") and voted.terms == ("claude", "anthropic")
-    assert voted.sources == ("theverge.com", "techcrunch.com")
+    assert voted.sources == ("The Verge", "TechCrunch")
     assert store.voted_items(before=day, days=7) == []  # only days before the one being built
     assert store.voted_items(before=day + timedelta(days=9), days=7) == []  # and within the window

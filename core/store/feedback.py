@@ -13,7 +13,7 @@ after the other on PostgreSQL, and SQLite's write lock is held from the first wr
 
 ``item_votes`` counts the votes by item and channel (``aidaily feedback``); ``voted_items``
 gives the editor what readers liked and disliked, with what later stories are compared by:
-the items' entities, their topics' terms and the hosts of their articles.
+the items' entities, their topics' terms and the feeds of their articles.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Connection, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,6 +36,7 @@ from core.models import (
     VoteValue,
 )
 from core.store.tables import (
+    ArticleRow,
     FeedbackEventRow,
     FeedbackVoteRow,
     ReportItemArticleRow,
@@ -183,7 +183,7 @@ def _items(conn: Connection, days: Iterable[date]) -> dict[ItemRef, tuple[str, s
 
 def voted_items(conn: Connection, before: date, days: int) -> list[VotedItem]:
     """The items of reports dated in [before - days, before) that readers voted on, with their
-    entities, terms and article hosts, newest report first; items no longer stored are left out."""
+    entities, terms and sources, newest report first; items no longer stored are left out."""
     window = (_V.report_date >= before - timedelta(days=days), _V.report_date < before)
     totals = {ref: _sum(by_channel) for ref, by_channel in _counts(conn, *window).items()}
     if not totals:
@@ -205,14 +205,14 @@ def _sum(by_channel: dict[Channel, tuple[int, int]]) -> tuple[int, int]:
 def _features(
     conn: Connection, days: set[date], keys: set[str]
 ) -> dict[ItemRef, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
-    """(entities, terms, hosts) of the stored items among ``days`` x ``keys``."""
+    """(entities, terms, sources) of the stored items among ``days`` x ``keys``."""
     query = (
         select(ReportItemRow.id, ReportRow.date, ReportItemRow.topic_key, ReportItemRow.entities)
         .join(ReportRow, ReportRow.id == ReportItemRow.report_id)
         .where(ReportRow.date.in_(list(days)), ReportItemRow.topic_key.in_(list(keys)))
     )
     rows = {row.id: row for row in conn.execute(query)}
-    hosts = _hosts(conn, list(rows))
+    sources = _sources(conn, list(rows))
     terms = {
         ItemRef(day, key): tuple(found)
         for day, key, found in conn.execute(
@@ -224,23 +224,19 @@ def _features(
     features = {}
     for id_, row in rows.items():
         ref = ItemRef(row.date, row.topic_key)
-        features.setdefault(ref, (tuple(row.entities), terms.get(ref, ()), hosts.get(id_, ())))
+        features.setdefault(ref, (tuple(row.entities), terms.get(ref, ()), sources.get(id_, ())))
     return features
 
 
-def _hosts(conn: Connection, item_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    query = select(ReportItemArticleRow.item_id, ReportItemArticleRow.url).where(
-        ReportItemArticleRow.item_id.in_(item_ids)
+def _sources(conn: Connection, item_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The feeds of each item's stored articles (an imported report's items have none)."""
+    query = (
+        select(ReportItemArticleRow.item_id, ArticleRow.source)
+        .join(ArticleRow, ArticleRow.url == ReportItemArticleRow.url)
+        .where(ReportItemArticleRow.item_id.in_(item_ids))
+        .order_by(ReportItemArticleRow.item_id, ReportItemArticleRow.position)
     )
     found: dict[int, dict[str, None]] = defaultdict(dict)
-    for item_id, url in conn.execute(query):
-        if host := _host(url):
-            found[item_id][host] = None
-    return {item_id: tuple(hosts) for item_id, hosts in found.items()}
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").removeprefix("www.")
-    except ValueError:  # an imported report's link target that is no URL
-        return ""
+    for item_id, source in conn.execute(query):
+        found[item_id][source] = None
+    return {item_id: tuple(names) for item_id, names in found.items()}
