@@ -35,6 +35,10 @@ class BadToken(ValueError):
     """A link token that was altered, signed with another key, or expired."""
 
 
+class ExpiredToken(BadToken):
+    """A vote token whose newsletter is too old for votes."""
+
+
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     subscription_id: int
@@ -80,7 +84,7 @@ def make_vote_token(secret: str, subscription: Subscription, day: date) -> str:
 
 def verify_vote_token(secret: str, token: str, *, today: date, max_days: int) -> VoteClaims:
     """The claims of a vote token; ``BadToken`` if ``make_vote_token`` did not make it with
-    ``secret``, or its report is more than ``max_days`` before ``today``."""
+    ``secret``; ``ExpiredToken`` if its report is more than ``max_days`` before ``today``."""
     try:
         value = _vote_signer(secret).unsign(token).decode("ascii")
     except (BadSignature, UnicodeError) as exc:
@@ -90,7 +94,7 @@ def verify_vote_token(secret: str, token: str, *, today: date, max_days: int) ->
     if match is None or day is None:
         raise BadToken("invalid vote token")
     if day + timedelta(days=max_days) < today:
-        raise BadToken("expired vote token")
+        raise ExpiredToken("expired vote token")
     return VoteClaims(int(match.group(1)), day)
 
 
