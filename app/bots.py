@@ -98,6 +98,7 @@ def open_slack_bot(settings: Settings, store: Store, conversation: Conversation)
         token=None if oauth else token,
         oauth=oauth,
         api_url=settings.slack_api_url,
+        ballot=store,
     )
     app_token = settings.secret("slack_app_token") if socket else None
     return SlackBot(app, serves_http=not socket or oauth is not None, app_token=app_token)

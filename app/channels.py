@@ -101,27 +101,29 @@ def archive_url(settings: Settings) -> Callable[[date], str] | None:
 
 @asynccontextmanager
 async def open_slack(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
-    links = archive_url(settings)
+    links, votes = archive_url(settings), settings.feedback_buttons
     if calls is not None:
-        yield SlackAdapter(DryRunApi(calls), unpaced(), archive_url=links)
+        yield SlackAdapter(DryRunApi(calls), unpaced(), archive_url=links, votes=votes)
         return
     if settings.slack_bot_token is None:
         raise ValueError("AIDAILY_SLACK_BOT_TOKEN is not set")
     pacer = slack_pacer()
     client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, pacer)
-    yield SlackAdapter(WebApi(client), pacer, archive_url=links)
+    yield SlackAdapter(WebApi(client), pacer, archive_url=links, votes=votes)
 
 
 @asynccontextmanager
 async def open_telegram(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
     public_url = str(settings.public_url) if settings.public_url else None
+    votes = settings.feedback_buttons
     if calls is not None:
-        yield TelegramAdapter.dry_run(calls, public_url=public_url)
+        yield TelegramAdapter.dry_run(calls, public_url=public_url, votes=votes)
         return
     if settings.telegram_bot_token is None:
         raise ValueError("AIDAILY_TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
-    async with TelegramAdapter(token, base_url=settings.telegram_api_url, public_url=public_url) as adapter:
+    base_url = settings.telegram_api_url
+    async with TelegramAdapter(token, base_url=base_url, public_url=public_url, votes=votes) as adapter:
         yield adapter
 
 
@@ -137,7 +139,9 @@ def dkim_signer(settings: Settings) -> DkimSigner | None:
 @asynccontextmanager
 async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
     links = archive_url(settings)
-    renderer = EmailRenderer(archive_url=(lambda report: links(report.date)) if links else None)
+    renderer = EmailRenderer(
+        archive_url=(lambda report: links(report.date)) if links else None, votes=settings.feedback_buttons
+    )
     signer = dkim_signer(settings)  # a dry run signs too: a bad key shows before the real run
     if calls is not None:
         # A dry run signs its links with a fixed development key unless a real one is set.

@@ -140,6 +140,7 @@ def build_app(
         confirm_max_age=settings.confirm_hours * 3600,
         subscribe_limit=settings.subscribe_limit,
         extra_routes=routes,
+        feedback_days=settings.feedback_days,
     )
     instrument(app, registry)
     return app

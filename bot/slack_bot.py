@@ -12,6 +12,8 @@ What it does
   help``: acknowledged at once (Slack allows three seconds), then answered through the
   command's response URL; ``help`` and unknown commands are answered in the acknowledgement.
 - ``help``, ``today``, ``subscribe`` ... as the first word of a mention or DM run that command.
+- 👍 / 👎 under a delivered item: the vote is recorded, and the one who pressed is told so
+  ephemerally (``bot.slack_feedback``).
 - Changing a channel's subscription (``subscribe``, ``unsubscribe``, ``sections <choice>``) is for
   the workspace's admins and owners (``users.info``; hence the ``users:read`` scope) and the user
   who subscribed the channel; in a DM the user decides. Anyone else is told so, ephemerally.
@@ -70,6 +72,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot.answer import language_of
 from bot.conversation import COMMANDS, Chat, Conversation, Reply, changes_subscription, split_command
+from bot.feedback import Ballot
+from bot.slack_feedback import register_votes
 from bot.slack_oauth import SlackOAuth, oauth_settings
 from bot.slack_reply import reply_message
 from core.models import Channel
@@ -111,8 +115,10 @@ def create_slack_app(
     token: str | None = None,
     oauth: SlackOAuth | None = None,
     api_url: str = SLACK_API_URL,
+    ballot: Ballot | None = None,
 ) -> AsyncApp:
-    """The bolt app: one workspace with ``token`` (xoxb-), or many installed through ``oauth``."""
+    """The bolt app: one workspace with ``token`` (xoxb-), or many installed through ``oauth``;
+    with ``ballot``, the 👍 / 👎 under delivered items are recorded there (``bot.slack_feedback``)."""
     if (token is None) == (oauth is None):
         raise ValueError("give either a bot token (one workspace) or OAuth settings (many), not both")
     pacer = slack_pacer()
@@ -124,6 +130,8 @@ def create_slack_app(
         oauth_settings=oauth_settings(oauth, BOT_SCOPES) if oauth else None,
     )
     _Handlers(conversation).register(app)
+    if ballot is not None:
+        register_votes(app, ballot)
     return app
 
 

@@ -174,6 +174,20 @@ class Settings(BaseSettings):
     )
     subscribe_limit: int = Field(5, ge=1, description="Subscribe requests one client may make per hour")
 
+    # Readers' feedback: 👍 / 👎 on each item
+    feedback_buttons: bool = Field(
+        True,
+        description="Put 👍 / 👎 on every item: buttons in Slack and Telegram (the bots record the"
+        " presses), links in the newsletter (the web app records them)",
+    )
+    feedback_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days a vote link in mail works, and days of votes the editor weighs when it"
+        " ranks a new day's stories",
+    )
+
     # The service (aidaily serve)
     schedule: str | None = Field(
         None,

@@ -24,7 +24,10 @@ What is sent
 ------------
 A header message (title, date, counts, a link to ``{AIDAILY_PUBLIC_URL}/reports/<date>/`` when
 that is set); for each non-empty section a message with its heading and item titles; the items
-as replies in that message's thread, in order, several per reply (see ``slack_format``). Every
+as replies in that message's thread, in order, several per reply (see ``slack_format``), each
+with 👍 / 👎 buttons when ``AIDAILY_FEEDBACK_BUTTONS`` is on (the default): the presses reach the
+Slack bot (``aidaily bot slack`` or ``aidaily serve``), whose app must have Interactivity on, as
+``deploy/slack-app-manifest.json`` has it. Every
 message is Block Kit with a plain ``text`` fallback, and ``unfurl_links``/``unfurl_media`` off so
 a digest of twenty links does not grow twenty previews.
 
@@ -97,14 +100,18 @@ class SlackAdapter:
         *,
         archive_url: Callable[[date], str] | None = None,
         limits: SlackLimits = DEFAULT_LIMITS,
+        votes: bool = False,
     ) -> None:
         self.api = api
         self.pacer = pacer
         self.archive_url = archive_url
         self.limits = limits
+        self.votes = votes  # 👍 / 👎 under each item (the Slack bot records the presses)
 
     def plan(self, report: Report, subscription: Subscription) -> list[OutgoingMessage]:
-        return slack_format.plan(report, subscription, archive_url=self.archive_url, limits=self.limits)
+        return slack_format.plan(
+            report, subscription, archive_url=self.archive_url, limits=self.limits, votes=self.votes
+        )
 
     async def send(self, message: OutgoingMessage, subscription: Subscription, parent_id: str | None) -> str:
         params = {"channel": subscription.address, **message.payload}

@@ -98,7 +98,7 @@ def _telegram(
     if settings.telegram_bot_token is None:
         return
     token = settings.telegram_bot_token.get_secret_value()
-    application = build_application(token, conversation, base_url=settings.telegram_api_url)
+    application = build_application(token, conversation, base_url=settings.telegram_api_url, ballot=store)
     if settings.telegram_mode == "polling":
         bots.append(polling(application))
         return

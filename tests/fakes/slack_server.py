@@ -28,9 +28,11 @@ rate limits). Checked: the token (``invalid_auth``); the channel (``channel_not_
 a GCRA with ``tolerance`` for network jitter, answered ``ratelimited`` with a Retry-After of the
 seconds left, fractional when ``interval`` is under a second); ``no_text``; ``msg_too_long``
 (text over 40,000); ``invalid_blocks`` (over 50 blocks, a section over 3,000 characters, a header
-over 150 or not plain_text, a context over 10 elements, an unknown block type);
-``msg_blocks_too_long`` (over 12,000 characters of block text in all); ``thread_not_found``
-(a ``thread_ts`` that is not a top-level message of that channel).
+over 150 or not plain_text, a context over 10 elements, an actions block that is not 1 to 25
+buttons of plain_text up to 75 characters with action ids up to 255 and values up to 2,000, a
+block_id over 255 or repeated in the message, an unknown block type); ``msg_blocks_too_long``
+(over 12,000 characters of block text in all); ``thread_not_found`` (a ``thread_ts`` that is not
+a top-level message of that channel).
 
 For the bot
 -----------
@@ -442,6 +444,9 @@ def _checked_content(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]
         raise SlackError("msg_too_long")
     if len(blocks) > MAX_BLOCKS:
         raise SlackError("invalid_blocks")
+    ids = [block["block_id"] for block in blocks if "block_id" in block]
+    if len(ids) != len(set(ids)) or any(len(str(i)) > 255 for i in ids):
+        raise SlackError("invalid_blocks")
     for block in blocks:
         _check_block(block)
     if sum(len(t) for t in _block_texts(blocks)) > PAYLOAD_LIMIT:
@@ -461,8 +466,23 @@ def _check_block(block: dict[str, Any]) -> None:
     elif kind == "context":
         if len(block.get("elements", [])) > 10:
             raise SlackError("invalid_blocks")
+    elif kind == "actions":
+        elements = block.get("elements", [])
+        if not 1 <= len(elements) <= 25 or not all(map(_valid_button, elements)):
+            raise SlackError("invalid_blocks")
     elif kind != "divider":
         raise SlackError("invalid_blocks")
+
+
+def _valid_button(element: dict[str, Any]) -> bool:
+    text = element.get("text") or {}
+    return (
+        element.get("type") == "button"
+        and text.get("type") == "plain_text"
+        and 1 <= len(text.get("text", "")) <= 75
+        and 1 <= len(str(element.get("action_id", ""))) <= 255
+        and len(str(element.get("value", ""))) <= 2000
+    )
 
 
 def _block_texts(blocks: list[dict[str, Any]], kind: str | None = None) -> list[str]:
