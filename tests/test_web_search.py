@@ -135,6 +135,15 @@ def test_chinese_in_either_script_and_full_width_names_find_items(store):
     assert Page(ask(app, "Opus 4.5").text).links == wide.links
 
 
+def test_an_item_found_by_a_name_it_lists_shows_that_name(sqlite_store):
+    import_samples(sqlite_store)
+    page = ask(search_app(sqlite_store), "Nvidia").text
+    time = page.split("TIME 將「Architects of AI」評為年度人物", 1)[1].split("</li>", 1)[0]
+    item = next(f.item for f in sqlite_store.reported_items() if f.item.title.startswith("TIME 將"))
+    assert "NVIDIA" in item.entities and "NVIDIA" not in item.summary + "".join(item.details + item.use_cases)
+    assert "<mark>NVIDIA</mark>" in time and "Architects of AI · " in time
+
+
 def test_a_question_no_report_answers_says_so(store):
     import_samples(store)
     response = ask(search_app(store), "zebra husbandry in antarctica")

@@ -126,6 +126,8 @@ def search(searcher: Searcher, query: str, limit: int = DEFAULT_LIMIT) -> Found:
 
 
 def _texts(found: ReportedItem) -> list[str]:
-    """Where a snippet may come from, in the order it is looked for: the summary first."""
+    """Where a snippet may come from, in the order it is looked for: the summary first, and the
+    entities before the title, so an item found by a name it lists shows that name marked."""
     item = found.item
-    return [text for text in (item.summary, *item.details, *item.use_cases, item.title) if text.strip()]
+    texts = (item.summary, *item.details, *item.use_cases, " · ".join(item.entities), item.title)
+    return [text for text in texts if text.strip()]
