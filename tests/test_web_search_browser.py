@@ -22,11 +22,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 import pytest
 from asgi_client import UvicornThread
 from starlette.applications import Starlette
-from test_email_screenshot import HOSTILE, MEASURE, Tab, chromium, keep, png_facts
+from test_email_screenshot import HOSTILE, MEASURE, Tab, chromium, keep, png_facts, tab_at
 from test_web_archive import archive_app, import_samples
 
 from bot.index_cache import IndexCache
@@ -125,16 +124,7 @@ def in_browser(websocket: str, width: int, steps: Any) -> Any:
     """Run ``steps(browser)`` in the module's Chromium at ``width`` (a phone below 600 px)."""
 
     async def session() -> Any:
-        async with aiohttp.ClientSession() as client, client.ws_connect(websocket, max_msg_size=0) as socket:
-            tab = Tab(socket)
-            await tab.call("Page.enable")
-            await tab.call(
-                "Emulation.setDeviceMetricsOverride",
-                width=width,
-                height=HEIGHT,
-                deviceScaleFactor=1,
-                mobile=width < 600,
-            )
+        async with tab_at(websocket, width, HEIGHT) as tab:
             return await steps(Browser(tab, width))
 
     return asyncio.run(session())
