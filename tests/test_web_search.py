@@ -204,6 +204,9 @@ def test_a_huge_question_is_refused_with_the_form(sqlite_store):
         assert "too long" in response.text
         assert len(Page(response.text).value or "") == MAX_QUERY_CHARS  # the form comes back, cut
         assert len(response.content) < 20_000
+    hostile = ask(app, "\x00\u202e<script>" * 100)
+    assert hostile.status_code == 400 and "\x00" not in hostile.text and "\u202e" not in hostile.text
+    assert Page(hostile.text).value == ("<script>" * 100)[:MAX_QUERY_CHARS]
 
 
 def test_unchanged_results_are_a_304_and_a_new_report_changes_them(store):

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from web.archive import SECURITY_HEADERS, templates
 from web.http_cache import conditional
 from web.ratelimit import SlidingWindowLimiter, limited
-from web.search_results import MAX_QUERY_CHARS, BadQuery, Searcher, clean_query, search
+from web.search_results import MAX_QUERY_CHARS, BadQuery, Searcher, clean_query, printable, search
 
 #: Results on the page: a reader refines the question rather than paging through weak matches.
 PAGE_LIMIT = 20
@@ -52,7 +52,7 @@ class SearchPage:
         try:
             query = clean_query(raw)
         except BadQuery as exc:
-            return self._page(400, _NO_STORE, query=(raw or "")[:MAX_QUERY_CHARS], error=exc)
+            return self._page(400, _NO_STORE, query=printable(raw or "")[:MAX_QUERY_CHARS], error=exc)
         found = await run_in_threadpool(search, self.searcher, query, PAGE_LIMIT) if query else None
         body = self._render(query=query, found=found).encode("utf-8")
         return conditional(request, body, _HTML, SECURITY_HEADERS)

@@ -104,11 +104,15 @@ def clean_query(raw: str | None) -> str:
     Raises ``BadQuery`` when it is longer than ``MAX_QUERY_CHARS``."""
     if raw is None:
         return ""
-    kept = "".join(" " if char.isspace() else char for char in raw if _printable(char))
-    query = _SPACES.sub(" ", unicodedata.normalize("NFC", kept)).strip()
+    query = _SPACES.sub(" ", unicodedata.normalize("NFC", printable(raw))).strip()
     if len(query) > MAX_QUERY_CHARS:
         raise BadQuery(f"The search is too long: at most {MAX_QUERY_CHARS} characters, please.")
     return query
+
+
+def printable(text: str) -> str:
+    """``text`` without control, format, surrogate and unassigned characters; whitespace as spaces."""
+    return "".join(" " if char.isspace() else char for char in text if _printable(char))
 
 
 def _printable(char: str) -> bool:

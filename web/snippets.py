@@ -13,6 +13,7 @@ matched ones in ``<mark>``, so stored text never becomes markup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from core.report.writing.faithful import simplified
 from core.text import fold
@@ -46,17 +47,23 @@ def _wanted(terms: Iterable[str]) -> list[str]:
 
 def _folded(text: str) -> tuple[str, list[int]]:
     """``text`` folded as the index folds it, and for each folded character its place in ``text``."""
+    if text.isascii():  # most English text: folding is lower case, one character for one
+        return text.lower(), list(range(len(text)))
     keys: list[str] = []
     owners: list[int] = []
     for at, char in enumerate(text):
-        key = fold(char) or (" " if char.isspace() else "")
+        key = _key(char)
         keys.append(key)
         owners.extend([at] * len(key))
-    folded = "".join(keys)
-    converted = simplified(folded)
-    # OpenCC maps characters one to one nearly always; if a phrase changed length, the places
-    # would not fit, and the Traditional text is searched as it is.
-    return (converted if len(converted) == len(folded) else folded), owners
+    return "".join(keys), owners
+
+
+@lru_cache(maxsize=1 << 16)
+def _key(char: str) -> str:
+    """One character folded, and in Simplified script. Converted alone, not in its phrase as the
+    index converts it: a character whose Simplified form depends on the phrase may go unmarked,
+    which costs a highlight, never a result."""
+    return simplified(fold(char)) or (" " if char.isspace() else "")
 
 
 def _spans(text: str, wanted: list[str]) -> list[tuple[int, int]]:
