@@ -253,6 +253,11 @@ _PER_PAGE = Parameter(
     "per_page", "query", "Reports a page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
 )
 _QUESTION = {"type": "string", "maxLength": 500}
+_DAY = Parameter("date", "path", "The report's day, YYYY-MM-DD", _DATE | {"pattern": r"^\d{4}-\d{2}-\d{2}$"})
+_ASKED = Parameter("q", "query", "The question", _QUESTION | {"minLength": 1}, required=True)
+_LIMIT = Parameter(
+    "limit", "query", "Most results", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}
+)
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -272,11 +277,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "One report, whole",
         "The stored report of a day: its sections and items, the editor's insight and reading list.",
         (JSON, _ref("Report")),
-        (
-            Parameter(
-                "date", "path", "The report's day, YYYY-MM-DD", _DATE | {"pattern": r"^\d{4}-\d{2}-\d{2}$"}
-            ),
-        ),
+        (_DAY,),
         errors=(400, 404, 429),
         headers=("ETag", "Last-Modified", "Cache-Control"),
     ),
@@ -287,15 +288,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Items matching the question, best first, with their scores: the index the chat bot "
         "answers from (titles, entities, summaries, details, sources; Chinese in either script).",
         (JSON, _ref("SearchResults")),
-        (
-            Parameter("q", "query", "The question", _QUESTION | {"minLength": 1}, required=True),
-            Parameter(
-                "limit",
-                "query",
-                "Most results",
-                {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
-            ),
-        ),
+        (_ASKED, _LIMIT),
     ),
     Operation(
         "/api/openapi.json",
