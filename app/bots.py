@@ -51,9 +51,9 @@ def open_answerer(settings: Settings, store: Store) -> Answerer:
     return LLMAnswerer(client, model=settings.openai_model, cache=store, modes=structured_modes(settings))
 
 
-def open_conversation(settings: Settings, store: Store) -> Conversation:
+def open_conversation(settings: Settings, store: Store, index: IndexCache | None = None) -> Conversation:
     public_url = str(settings.public_url) if settings.public_url else None
-    index = open_index(settings, store)
+    index = index or open_index(settings, store)
     return Conversation(store, index.current, open_answerer(settings, store), public_url=public_url)
 
 

@@ -173,6 +173,9 @@ class Settings(BaseSettings):
         48, ge=1, le=720, description="Hours a subscription confirmation link stays valid"
     )
     subscribe_limit: int = Field(5, ge=1, description="Subscribe requests one client may make per hour")
+    api_limit: int = Field(
+        60, ge=1, description="Requests one client may make per minute to /api/ and /search together"
+    )
 
     # Readers' feedback: 👍 / 👎 on each item
     feedback_buttons: bool = Field(

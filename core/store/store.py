@@ -215,6 +215,11 @@ class Store:
         with self._read() as conn:
             return archive.report_count(conn)
 
+    def report_updated_at(self, day: date) -> datetime | None:
+        """When the report of ``day`` was last saved (None: there is none); cheap, for revalidation."""
+        with self._read() as conn:
+            return archive.updated_at(conn, day)
+
     def latest_report_date(self) -> date | None:
         with self._read() as conn:
             return archive.latest_report_date(conn)
