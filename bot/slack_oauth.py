@@ -14,6 +14,10 @@ In the app's settings at https://api.slack.com/apps: "OAuth & Permissions" > "Re
 list ``{AIDAILY_PUBLIC_URL}/slack/oauth_redirect``; "Manage Distribution" makes the app
 installable outside its own workspace (``deploy/slack-app-manifest.json`` declares the rest).
 
+A workspace that uninstalls the app (``app_uninstalled``) or revokes its bot token
+(``tokens_revoked``) is marked revoked in ``slack_revocations`` (``listen_for_revocations``):
+its digests stop with a record, until it installs the app again (``delivery.slack_workspaces``).
+
 slack_sdk's SQLAlchemy stores are synchronous and bolt's ``AsyncApp`` wants asynchronous ones:
 the two small adapters below run each call in a worker thread, so a slow database never stalls
 the event loop that answers Slack within its three seconds.
@@ -22,10 +26,13 @@ the event loop that answers Slack within its three seconds.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from logging import Logger
 from typing import Any
 
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -34,6 +41,10 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from core.store.slack_workspaces import SlackWorkspaces
+from core.subscriptions import slack_workspace
+
+log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 #: How long an installer has between opening /slack/install and coming back from Slack.
@@ -67,6 +78,39 @@ def oauth_settings(oauth: SlackOAuth, scopes: tuple[str, ...]) -> AsyncOAuthSett
         state_store=ThreadedStateStore(states),
         state_expiration_seconds=STATE_SECONDS,
     )
+
+
+def listen_for_revocations(app: AsyncApp, oauth: SlackOAuth | None) -> None:
+    """Mark a workspace's installation revoked on ``app_uninstalled``, and on ``tokens_revoked``
+    naming the bot's token (a user token alone changes nothing: the bot never uses one). Without
+    OAuth the events are acknowledged and ignored: the one bot token is the operator's to fix."""
+    workspaces = SlackWorkspaces(oauth.engine, oauth.client_id) if oauth else None
+
+    async def uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await _revoke(workspaces, body, context.team_id, "app_uninstalled")
+
+    async def tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if (event.get("tokens") or {}).get("bot"):
+            await _revoke(workspaces, body, context.team_id, "tokens_revoked")
+
+    app.event("app_uninstalled")(uninstalled)
+    app.event("tokens_revoked")(tokens_revoked)
+
+
+async def _revoke(
+    workspaces: SlackWorkspaces | None, body: dict[str, Any], team: str | None, reason: str
+) -> None:
+    try:
+        team = slack_workspace(team)
+    except ValueError:
+        team = None
+    if workspaces is None or team is None:
+        return
+    # When it happened, not when it arrived: a retried event must not revoke a reinstall after it.
+    at = body.get("event_time")
+    when = datetime.fromtimestamp(at, UTC) if isinstance(at, int) and at > 0 else None
+    await asyncio.to_thread(lambda: workspaces.revoke(team, reason, at=when))
+    log.warning("Slack workspace %s: %s; its installation is marked revoked", team, reason)
 
 
 class ThreadedInstallationStore(AsyncInstallationStore):

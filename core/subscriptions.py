@@ -16,6 +16,8 @@ LANGUAGES = ("zh-TW", "en")
 # Slack ids: C (public channel), G (private channel), D (direct message), or a user (U, W),
 # which chat.postMessage turns into a DM with the bot.
 _SLACK_ID = re.compile(r"[CGDUW][A-Z0-9]{6,20}")
+# A Slack workspace (team) id: the installation whose token posts a subscription's digest.
+_SLACK_TEAM = re.compile(r"T[A-Z0-9]{2,30}")
 # Telegram: a numeric chat id (groups and channels are negative), or a public @username.
 _TELEGRAM_CHAT = re.compile(r"-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{3,31}")
 _TELEGRAM_TOPIC = re.compile(r"[1-9][0-9]{0,9}")
@@ -63,6 +65,16 @@ def _email(rest: str) -> tuple[Channel, str, None]:
 
 
 _PARSERS = {Channel.SLACK: _slack, Channel.TELEGRAM: _telegram, Channel.EMAIL: _email}
+
+
+def slack_workspace(text: str | None) -> str | None:
+    """A Slack workspace id (``T0123ABCD``), or None; ``ValueError`` for anything else."""
+    if text is None or _SLACK_TEAM.fullmatch(text):
+        return text
+    raise ValueError(
+        f"bad Slack workspace id {text!r}: use the team id, e.g. T0123ABCD"
+        " (in a browser, app.slack.com/client/T0123ABCD/...)"
+    )
 
 
 def parse_sections(text: str | None) -> tuple[str, ...]:

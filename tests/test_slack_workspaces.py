@@ -12,8 +12,11 @@ import pytest
 from fakes.reports import DAY, synthetic_report
 from fakes.slack_server import SlackServer
 from slack_sdk.oauth.installation_store import Installation
+from test_slack_bot import Bot, command_form, event_body, make_conversation, run_bot, until
+from test_slack_oauth import CLIENT_SECRET, install
 
 from app.channels import deliver_channels
+from bot.slack_oauth import SlackOAuth
 from core.config import load_settings
 from core.models import Channel, Report, Subscription
 from core.report.rendering.markdown import render_markdown
@@ -30,7 +33,7 @@ def report_of(day_offset: int) -> Report:
     return replace(synthetic_report({"research": 1}, extras=False), date=DAY + timedelta(days=day_offset))
 
 
-def install(store: Store, team: str, token: str, at: datetime) -> None:
+def save_installation(store: Store, team: str, token: str, at: datetime) -> None:
     """What bolt's OAuth flow saves for a workspace (``bot.slack_oauth``)."""
     store.slack_workspaces(CLIENT_ID).installations.save(
         Installation(
@@ -77,7 +80,7 @@ def deliver(store: Store, settings, report: Report):
 def two_workspaces(store):
     earlier = datetime.now(UTC) - timedelta(hours=1)
     for team, token, channel in (ALPHA, BETA):
-        install(store, team, token, earlier)
+        save_installation(store, team, token, earlier)
         store.add_subscription(Subscription(Channel.SLACK, channel, workspace=team))
     return store
 
@@ -115,3 +118,52 @@ def test_each_workspace_gets_its_digest_with_its_own_token_and_a_revoked_one_sto
         )
         assert slack.posts["T0BETA"] == MESSAGES + 1  # not one call with the dead token
         assert slack.posts["T0ALPHA"] == 3 * MESSAGES
+
+
+def test_installed_through_oauth_and_subscribed_in_slack_then_uninstalled(
+    store, tmp_path, clean_settings_env
+):
+    """The whole path: two workspaces install the app (OAuth against the fake Slack), an admin of
+    each runs ``/aidaily subscribe`` there, each gets its digest with its own token; one
+    uninstalls the app (``app_uninstalled``), and from then on only the other is attempted."""
+    teams = (ALPHA, BETA)
+    with slack_world(*teams) as slack:
+        slack.enable_oauth(CLIENT_ID, CLIENT_SECRET)
+        for team, _, _ in teams:
+            slack.add_user("U0BOSS", team_id=team, admin=True)
+        oauth = SlackOAuth(CLIENT_ID, CLIENT_SECRET, store.engine)
+        conversation = make_conversation(store)
+
+        async def installing(bot: Bot) -> None:
+            for team, _, channel in teams:
+                assert (await install(bot, slack, team)).status_code == 200
+                form, tag = command_form(slack, "subscribe", channel, team=team, user="U0BOSS")
+                assert (await bot.command(form)).status_code == 200
+                [answer] = await until(lambda tag=tag: slack.responses(tag))
+                assert "Subscribed" in answer["text"]
+
+        run_bot(conversation, slack, installing, token=None, oauth=oauth)
+        assert {s.address: s.workspace for s in store.subscriptions()} == {
+            "C0ALPHA01": "T0ALPHA",
+            "C0BETA001": "T0BETA",
+        }
+        settings = settings_for(store, slack, tmp_path)
+        assert all(r.complete for r in deliver(store, settings, report_of(0)).values())
+        for team, _, channel in teams:
+            assert {m.team for m in slack.messages if m.channel == channel} == {team}
+
+        async def uninstalling(bot: Bot) -> None:
+            body = event_body({"type": "app_uninstalled"}, team="T0BETA", bot="U0BETA")
+            assert (await bot.event(body)).status_code == 200
+            await until(lambda: store.slack_workspaces(CLIENT_ID).find("T0BETA").revoked)
+
+        run_bot(conversation, slack, uninstalling, token=None, oauth=oauth)
+        posted = dict(slack.posts)
+        day2 = deliver(store, settings, report_of(1))
+        assert day2["slack:C0ALPHA01"].complete
+        assert (
+            "revoked" in day2["slack:C0BETA001"].error
+            and "(app_uninstalled)" in day2["slack:C0BETA001"].error
+        )
+        assert slack.posts["T0BETA"] == posted["T0BETA"]
+        assert slack.posts["T0ALPHA"] == posted["T0ALPHA"] + MESSAGES
