@@ -94,11 +94,19 @@ def parse_language(text: str | None) -> str | None:
 
 
 def new_subscription(
-    target: str, *, sections: str | None = None, language: str | None = None, confirmed: bool = False
+    target: str,
+    *,
+    sections: str | None = None,
+    language: str | None = None,
+    confirmed: bool = False,
+    workspace: str | None = None,
 ) -> Subscription:
     """The subscription a user asked for. Email waits for double opt-in unless ``confirmed``;
-    an operator adding a Slack channel or a Telegram chat has already chosen it."""
+    an operator adding a Slack channel or a Telegram chat has already chosen it. ``workspace``:
+    the Slack team whose OAuth installation posts to the channel."""
     channel, address, thread = parse_target(target)
+    if workspace is not None and channel != Channel.SLACK:
+        raise ValueError(f"--workspace names a Slack workspace; {target!r} is not a Slack channel")
     pending = channel == Channel.EMAIL and not confirmed
     return Subscription(
         channel=channel,
@@ -107,4 +115,5 @@ def new_subscription(
         sections=parse_sections(sections),
         language=parse_language(language),
         status=SubscriptionStatus.PENDING if pending else SubscriptionStatus.CONFIRMED,
+        workspace=slack_workspace(workspace),
     )

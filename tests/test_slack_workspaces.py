@@ -4,6 +4,7 @@ token (checked per request by the fake Slack), and what a revoked installation l
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from fakes.reports import DAY, synthetic_report
 from fakes.slack_server import SlackServer
 from slack_sdk.oauth.installation_store import Installation
+from test_cli import aidaily, assert_one_line_error
 from test_slack_bot import Bot, command_form, event_body, make_conversation, run_bot, until
 from test_slack_oauth import CLIENT_SECRET, install
 
@@ -167,3 +169,203 @@ def test_installed_through_oauth_and_subscribed_in_slack_then_uninstalled(
         )
         assert slack.posts["T0BETA"] == posted["T0BETA"]
         assert slack.posts["T0ALPHA"] == posted["T0ALPHA"] + MESSAGES
+
+
+def test_the_cli_shows_the_revocation_and_never_a_token(two_workspaces, tmp_path):
+    store = two_workspaces
+    url = store.engine.url.render_as_string(hide_password=False)
+    with slack_world(ALPHA, BETA) as slack:
+        env = {
+            "AIDAILY_DATABASE_URL": url,
+            "AIDAILY_SLACK_CLIENT_ID": CLIENT_ID,
+            "AIDAILY_SLACK_API_URL": slack.api_url,
+        }
+        for day in (0, 1):
+            report = report_of(day)
+            store.save_report(report, render_markdown(report))
+        first = aidaily("deliver", "--channel", "slack", "--date", DAY.isoformat(), cwd=tmp_path, env=env)
+        assert first.returncode == 0, first.stdout + first.stderr
+        slack.revoke("T0BETA", "account_inactive")
+        day2 = (DAY + timedelta(days=1)).isoformat()
+        second = aidaily("deliver", "--channel", "slack", "--date", day2, cwd=tmp_path, env=env)
+        assert second.returncode == 1  # one subscription failed
+        assert "account_inactive: the app's installation in workspace T0BETA" in second.stdout
+        shown = aidaily("deliveries", "--date", day2, cwd=tmp_path, env=env)
+        assert "slack:C0ALPHA01 — 2026-11-23: 3 sent, 0 failed" in shown.stdout
+        assert "slack:C0BETA001 — 2026-11-23: 0 sent, 1 failed" in shown.stdout
+        assert "Slack workspace T0BETA (T0Beta): installation revoked" in shown.stdout
+        listed = aidaily("slack-workspaces", cwd=tmp_path, env=env)
+        assert listed.returncode == 0, listed.stderr
+        [alpha] = [line for line in listed.stdout.splitlines() if "T0ALPHA" in line]
+        [beta] = [line for line in listed.stdout.splitlines() if "T0BETA" in line]
+        assert "active" in alpha and "revoked" not in alpha
+        assert "revoked" in beta and "(account_inactive)" in beta
+        assert datetime.now(UTC).strftime("%Y-%m-%d") in beta
+        printed = "".join(d.stdout + d.stderr for d in (first, second, shown, listed))
+        for secret in (ALPHA[1], BETA[1]):
+            assert secret not in printed
+
+
+@pytest.mark.parametrize(
+    "error", ["token_revoked", "invalid_auth", "account_inactive", "team_access_not_granted"]
+)
+def test_each_refusal_of_a_dead_token_marks_only_that_workspace_revoked(
+    two_workspaces, tmp_path, clean_settings_env, error
+):
+    store = two_workspaces
+    with slack_world(ALPHA, BETA) as slack:
+        slack.revoke("T0ALPHA", error)
+        results = deliver(store, settings_for(store, slack, tmp_path), report_of(0))
+    assert results["slack:C0ALPHA01"].error.startswith(f"{error}: ")
+    assert results["slack:C0BETA001"].complete
+    workspaces = store.slack_workspaces(CLIENT_ID)
+    assert workspaces.find("T0ALPHA").revoked_error == error
+    assert not workspaces.find("T0BETA").revoked
+
+
+def test_other_failures_do_not_revoke_the_installation(two_workspaces, tmp_path, clean_settings_env):
+    store = two_workspaces
+    with slack_world(ALPHA, BETA) as slack:
+        slack.remove_bot("C0ALPHA01")  # not_in_channel: the channel's problem, not the token's
+        results = deliver(store, settings_for(store, slack, tmp_path), report_of(0))
+        assert results["slack:C0ALPHA01"].error == "not_in_channel"
+        assert not store.slack_workspaces(CLIENT_ID).find("T0ALPHA").revoked
+        slack.add_channel("C0ALPHA01", team="T0ALPHA")  # invited back: the next run goes through
+        assert deliver(store, settings_for(store, slack, tmp_path), report_of(1))["slack:C0ALPHA01"].complete
+
+
+def test_every_subscription_of_a_revoked_workspace_stops_after_the_first_refusal(
+    store, tmp_path, clean_settings_env
+):
+    save_installation(store, *ALPHA[:2], datetime.now(UTC) - timedelta(hours=1))
+    channels = [f"C0ALPHA{n:02d}" for n in range(6)]
+    with slack_world(ALPHA) as slack:
+        for channel in channels:
+            slack.add_channel(channel, team="T0ALPHA")
+            store.add_subscription(Subscription(Channel.SLACK, channel, workspace="T0ALPHA"))
+        slack.revoke("T0ALPHA", "token_revoked")
+        results = deliver(store, settings_for(store, slack, tmp_path), report_of(0))
+    assert all(r.permanent and r.sent == 0 for r in results.values())
+    # The four delivered at once each had one try in flight; the rest were not attempted.
+    assert slack.posts["T0ALPHA"] <= 4
+    assert sum(r.error.startswith("not attempted") for r in results.values()) >= len(channels) - 4
+
+
+def test_installing_the_app_again_resumes_the_digests(two_workspaces, tmp_path, clean_settings_env):
+    store = two_workspaces
+    with slack_world(ALPHA, BETA) as slack:
+        settings = settings_for(store, slack, tmp_path)
+        slack.revoke("T0BETA")
+        assert "token_revoked" in deliver(store, settings, report_of(0))["slack:C0BETA001"].error
+        slack.add_workspace("T0BETA", "xoxb-beta-new-token", bot_user_id="U0BETA")  # a reinstall's token
+        save_installation(store, "T0BETA", "xoxb-beta-new-token", datetime.now(UTC))
+        day2 = deliver(store, settings, report_of(1))
+        assert day2["slack:C0BETA001"].complete
+        assert not store.slack_workspaces(CLIENT_ID).find("T0BETA").revoked
+
+
+def test_a_revocation_seen_after_a_reinstall_leaves_the_new_installation_active(store):
+    workspaces = store.slack_workspaces(CLIENT_ID)
+    old = datetime.now(UTC) - timedelta(hours=2)
+    save_installation(store, "T0BETA", "xoxb-old", old)
+    save_installation(store, "T0BETA", "xoxb-new", old + timedelta(hours=1))
+    # A delivery that still held the old token hears token_revoked: not about the new one.
+    assert workspaces.revoke("T0BETA", "token_revoked", installed_at=old) is False
+    assert not workspaces.find("T0BETA").revoked
+    assert workspaces.revoke("T0BETA", "token_revoked") is True
+    found = workspaces.find("T0BETA")
+    assert (found.revoked, found.revoked_error, found.bot_token) == (True, "token_revoked", "xoxb-new")
+    assert workspaces.revoke("T0BETA", "app_uninstalled") is True  # a second record updates the first
+    assert [(w.team_id, w.revoked_error) for w in workspaces.all()] == [("T0BETA", "app_uninstalled")]
+    assert "xoxb-new" not in repr(found)
+    other_app = store.slack_workspaces("another-app")
+    assert other_app.find("T0BETA") is None and other_app.all() == []
+
+
+def test_the_bot_token_still_serves_subscriptions_without_a_workspace(
+    two_workspaces, tmp_path, clean_settings_env
+):
+    store = two_workspaces
+    store.add_subscription(Subscription(Channel.SLACK, "C0SINGLE1"))  # added by the CLI, no workspace
+    store.add_subscription(Subscription(Channel.SLACK, "C0ELSEWHR", workspace="T0NEVERIN"))
+    with slack_world(ALPHA, BETA) as slack:
+        slack.add_channel("C0SINGLE1", team="T0TEST")
+        slack.add_channel("C0ELSEWHR", team="T0TEST")
+        mixed = deliver(store, settings_for(store, slack, tmp_path, slack_bot_token=ENV_TOKEN), report_of(0))
+        assert all(r.complete for r in mixed.values()), mixed
+        assert {m.team for m in slack.messages if m.channel in ("C0SINGLE1", "C0ELSEWHR")} == {"T0TEST"}
+        oauth_only = deliver(store, settings_for(store, slack, tmp_path), report_of(1))
+    assert "names no workspace and AIDAILY_SLACK_BOT_TOKEN is not set" in oauth_only["slack:C0SINGLE1"].error
+    assert "workspace T0NEVERIN has not installed the app" in oauth_only["slack:C0ELSEWHR"].error
+    assert oauth_only["slack:C0ALPHA01"].complete and oauth_only["slack:C0BETA001"].complete
+
+
+def test_tokens_are_kept_out_of_the_logs(two_workspaces, tmp_path, clean_settings_env, caplog):
+    store = two_workspaces
+    caplog.set_level(logging.DEBUG)
+    with slack_world(ALPHA, BETA) as slack:
+        slack.revoke("T0BETA")
+        deliver(store, settings_for(store, slack, tmp_path), report_of(0))
+    assert "chat.postMessage" in caplog.text  # slack_sdk's requests were logged, at DEBUG
+    # Each installation's token is masked in every record from then on, even one naming it.
+    logging.getLogger("test").warning("a careless line: %s", BETA[1])
+    for secret in (ALPHA[1], BETA[1]):
+        assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("event", "revoked"),
+    [
+        ({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BETA"]}}, True),
+        ({"type": "tokens_revoked", "tokens": {"oauth": ["U0INSTALLER"]}}, False),  # a person's token
+        ({"type": "app_uninstalled"}, True),
+    ],
+)
+def test_revocation_events_mark_the_installation(store, event, revoked):
+    save_installation(store, *BETA[:2], datetime.now(UTC) - timedelta(hours=1))
+    with slack_world(BETA) as slack:
+        oauth = SlackOAuth(CLIENT_ID, CLIENT_SECRET, store.engine)
+
+        async def test(bot: Bot) -> None:
+            body = event_body(event, team="T0BETA", bot="U0BETA")
+            assert (await bot.event(body)).status_code == 200
+            hostile = event_body({"type": "app_uninstalled"}, team="T0BETA'; DROP TABLE x; --" * 3)
+            assert (await bot.event(hostile)).status_code == 200  # acknowledged, recorded nowhere
+            if revoked:
+                await until(lambda: store.slack_workspaces(CLIENT_ID).find("T0BETA").revoked)
+            else:
+                await asyncio.sleep(0.2)
+
+        run_bot(make_conversation(store), slack, test, token=None, oauth=oauth)
+    found = store.slack_workspaces(CLIENT_ID).find("T0BETA")
+    assert found.revoked is revoked
+    if revoked:
+        assert found.revoked_error == event["type"]
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM slack_revocations").scalar() == int(revoked)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["slack:C0123ABCD", "--workspace", "acme"], "bad Slack workspace id 'acme'"),
+        (["slack:C0123ABCD", "--workspace", "T0" + "A" * 40], "bad Slack workspace id"),
+        (["email:a@b.org", "--workspace", "T0123ABCD"], "not a Slack channel"),
+    ],
+)
+def test_a_bad_workspace_is_one_line(tmp_path, args, fragment):
+    env = {"AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    assert_one_line_error(aidaily("subscriptions", "add", *args, cwd=tmp_path, env=env), fragment)
+
+
+def test_the_cli_adds_a_channel_of_a_workspace(tmp_path):
+    env = {"AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    added = aidaily(
+        "subscriptions", "add", "slack:C0123ABCD", "--workspace", "T0ALPHA", cwd=tmp_path, env=env
+    )
+    assert added.returncode == 0, added.stderr
+    aidaily("subscriptions", "add", "slack:C0SECOND1", cwd=tmp_path, env=env)
+    listed = aidaily("subscriptions", "list", cwd=tmp_path, env=env).stdout
+    assert "T0ALPHA" in listed and "bot token" in listed
+    without = aidaily("slack-workspaces", cwd=tmp_path, env=env)
+    assert "AIDAILY_SLACK_CLIENT_ID is not set" in without.stderr and without.returncode == 2

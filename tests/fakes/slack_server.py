@@ -50,7 +50,7 @@ A channel may belong to one workspace: then only that workspace's token may post
 other gets ``channel_not_found``, as from Slack). A workspace's token can be revoked::
 
     slack.add_channel("C0BETA001", team="T0SECOND")
-    slack.revoke("T0SECOND", "token_revoked")   # every call with its token: that error
+    slack.revoke("T0SECOND", "token_revoked")   # every call with its tokens: that error
     slack.posts["T0SECOND"]                     # chat.postMessage calls with its token, refused too
 
 People are added per workspace, with their roles, and ``users.info`` (GET, as slack_sdk calls
@@ -188,7 +188,7 @@ class SlackServer(LoopbackServer):
         self._responses: dict[str, list[dict[str, Any]]] = {}
         self._people: dict[tuple[str, str], Person] = {}  # (team id, user id) -> person
         self._channel_teams: dict[str, str] = {}  # channel id -> the only workspace that may post
-        self._revoked: dict[str, str] = {}  # team id -> the error its token now gets
+        self._revoked: dict[str, str] = {}  # token -> the error it now gets
         self.posts: Counter[str] = Counter()  # team id -> chat.postMessage calls with its token
         self.user_lookups: list[str] = []
         self._counter = itertools.count(1)
@@ -248,9 +248,12 @@ class SlackServer(LoopbackServer):
                 self._channel_teams[channel] = team
 
     def revoke(self, team_id: str, error: str = "token_revoked") -> None:
-        """From now on every call with ``team_id``'s token is answered ``error``."""
+        """From now on every call with ``team_id``'s tokens is answered ``error`` (a token added
+        later with ``add_workspace``, a reinstall's, works)."""
         with self._lock:
-            self._revoked[team_id] = error
+            for w in self._workspaces.values():
+                if w.team_id == team_id:
+                    self._revoked[w.token] = error
 
     def remove_bot(self, channel: str) -> None:
         with self._lock:
@@ -356,8 +359,8 @@ class SlackServer(LoopbackServer):
             raise SlackError("invalid_auth")
         if counting is not None:
             counting[workspace.team_id] += 1
-        if workspace.team_id in self._revoked:
-            raise SlackError(self._revoked[workspace.team_id])
+        if workspace.token in self._revoked:
+            raise SlackError(self._revoked[workspace.token])
         return workspace
 
     def _auth_test(self, auth: str | None, params: dict[str, Any]) -> dict[str, Any]:
