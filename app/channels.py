@@ -118,7 +118,8 @@ async def open_slack(settings: Settings, calls: CallLog | None) -> AsyncIterator
         yield SlackAdapter(default, pacer, archive_url=links)
         return
     with Store.open(settings.database_url) as store:
-        workspaces = WorkspaceApis(store.slack_workspaces(settings.slack_client_id), make_api, default)
+        installed = store.slack_workspaces(settings.slack_client_id, settings.secret("slack_token_key"))
+        workspaces = WorkspaceApis(installed, make_api, default)
         yield SlackAdapter(default, pacer, archive_url=links, workspaces=workspaces)
 
 

@@ -3,7 +3,8 @@
 With ``AIDAILY_SLACK_CLIENT_ID`` and ``AIDAILY_SLACK_CLIENT_SECRET`` set, the bot serves
 ``/slack/install`` (an "Add to Slack" page) and ``/slack/oauth_redirect`` (where Slack sends the
 installer back with a one-time code, traded through ``oauth.v2.access`` for that workspace's bot
-token). Each workspace's installation is saved by slack_sdk's ``SQLAlchemyInstallationStore``,
+token). Each workspace's installation is saved by slack_sdk's ``SQLAlchemyInstallationStore`` (with the
+tokens encrypted when ``AIDAILY_SLACK_TOKEN_KEY`` is set: ``core.store.slack_tokens``),
 and the OAuth ``state`` values (which tie a redirect to the browser that started it) by its
 ``SQLAlchemyOAuthStateStore``, both on the store's engine: SQLite or PostgreSQL. Their tables
 (``slack_installations``, ``slack_bots``, ``slack_oauth_states``) are created only by migration
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from logging import Logger
 from typing import Any
@@ -36,11 +37,11 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from core.store.slack_tokens import TokenStore
 from core.store.slack_workspaces import SlackWorkspaces
 from core.subscriptions import slack_workspace
 
@@ -60,11 +61,12 @@ class SlackOAuth:
     client_secret: str
     engine: Engine
     redirect_uri: str | None = None
+    token_key: str | None = field(default=None, repr=False)  # encrypts the tokens at rest (Fernet)
 
 
 def oauth_settings(oauth: SlackOAuth, scopes: tuple[str, ...]) -> AsyncOAuthSettings:
     """Bolt's OAuth settings over our database (tables from migration 0004)."""
-    installations = SQLAlchemyInstallationStore(client_id=oauth.client_id, engine=oauth.engine)
+    installations = TokenStore(oauth.client_id, oauth.engine, oauth.token_key)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=oauth.engine)
     return AsyncOAuthSettings(
         client_id=oauth.client_id,
@@ -84,7 +86,7 @@ def listen_for_revocations(app: AsyncApp, oauth: SlackOAuth | None) -> None:
     """Mark a workspace's installation revoked on ``app_uninstalled``, and on ``tokens_revoked``
     naming the bot's token (a user token alone changes nothing: the bot never uses one). Without
     OAuth the events are acknowledged and ignored: the one bot token is the operator's to fix."""
-    workspaces = SlackWorkspaces(oauth.engine, oauth.client_id) if oauth else None
+    workspaces = SlackWorkspaces(oauth.engine, oauth.client_id, oauth.token_key) if oauth else None
 
     async def uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
         await _revoke(workspaces, body, context.team_id, "app_uninstalled")
@@ -116,7 +118,7 @@ async def _revoke(
 class ThreadedInstallationStore(AsyncInstallationStore):
     """An ``AsyncInstallationStore`` over slack_sdk's synchronous SQLAlchemy one."""
 
-    def __init__(self, store: SQLAlchemyInstallationStore) -> None:
+    def __init__(self, store: TokenStore) -> None:
         self.store = store
 
     @property

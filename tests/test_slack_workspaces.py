@@ -4,6 +4,7 @@ token (checked per request by the fake Slack), and what a revoked installation l
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,12 +24,24 @@ from core.config import load_settings
 from core.models import Channel, Report, Subscription
 from core.report.rendering.markdown import render_markdown
 from core.store import Store
+from core.store.slack_tokens import TokenKeyError
 
 CLIENT_ID = "1234567890.0987654321"
 ALPHA = ("T0ALPHA", "xoxb-alpha-secret-token", "C0ALPHA01")
 BETA = ("T0BETA", "xoxb-beta-secret-token", "C0BETA001")
 ENV_TOKEN = "xoxb-single-workspace-token"
 MESSAGES = 3  # a header, one section, its one reply
+KEY = base64.urlsafe_b64encode(b"a test key of 32 bytes, no more.").decode()  # a Fernet key
+OTHER_KEY = base64.urlsafe_b64encode(b"another test key of 32 bytes ...").decode()
+
+
+def stored_tokens(store: Store) -> set[str]:
+    """What the database holds as tokens, as a copy of it would show them."""
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT bot_token FROM slack_bots UNION SELECT bot_token FROM slack_installations"
+        )
+        return {value for (value,) in rows}
 
 
 def report_of(day_offset: int) -> Report:
@@ -122,18 +135,20 @@ def test_each_workspace_gets_its_digest_with_its_own_token_and_a_revoked_one_sto
         assert slack.posts["T0ALPHA"] == 3 * MESSAGES
 
 
+@pytest.mark.parametrize("token_key", [None, KEY], ids=["plain", "encrypted"])
 def test_installed_through_oauth_and_subscribed_in_slack_then_uninstalled(
-    store, tmp_path, clean_settings_env
+    store, tmp_path, clean_settings_env, token_key
 ):
     """The whole path: two workspaces install the app (OAuth against the fake Slack), an admin of
     each runs ``/aidaily subscribe`` there, each gets its digest with its own token; one
-    uninstalls the app (``app_uninstalled``), and from then on only the other is attempted."""
+    uninstalls the app (``app_uninstalled``), and from then on only the other is attempted.
+    With a token key, the database never holds a token in plain text."""
     teams = (ALPHA, BETA)
     with slack_world(*teams) as slack:
         slack.enable_oauth(CLIENT_ID, CLIENT_SECRET)
         for team, _, _ in teams:
             slack.add_user("U0BOSS", team_id=team, admin=True)
-        oauth = SlackOAuth(CLIENT_ID, CLIENT_SECRET, store.engine)
+        oauth = SlackOAuth(CLIENT_ID, CLIENT_SECRET, store.engine, token_key=token_key)
         conversation = make_conversation(store)
 
         async def installing(bot: Bot) -> None:
@@ -149,7 +164,10 @@ def test_installed_through_oauth_and_subscribed_in_slack_then_uninstalled(
             "C0ALPHA01": "T0ALPHA",
             "C0BETA001": "T0BETA",
         }
-        settings = settings_for(store, slack, tmp_path)
+        plain = stored_tokens(store) & {ALPHA[1], BETA[1]}
+        assert plain == (set() if token_key else {ALPHA[1], BETA[1]})
+        key = {"slack_token_key": token_key} if token_key else {}
+        settings = settings_for(store, slack, tmp_path, **key)
         assert all(r.complete for r in deliver(store, settings, report_of(0)).values())
         for team, _, channel in teams:
             assert {m.team for m in slack.messages if m.channel == channel} == {team}
@@ -157,7 +175,7 @@ def test_installed_through_oauth_and_subscribed_in_slack_then_uninstalled(
         async def uninstalling(bot: Bot) -> None:
             body = event_body({"type": "app_uninstalled"}, team="T0BETA", bot="U0BETA")
             assert (await bot.event(body)).status_code == 200
-            await until(lambda: store.slack_workspaces(CLIENT_ID).find("T0BETA").revoked)
+            await until(lambda: store.slack_workspaces(CLIENT_ID, token_key).find("T0BETA").revoked)
 
         run_bot(conversation, slack, uninstalling, token=None, oauth=oauth)
         posted = dict(slack.posts)
@@ -369,3 +387,56 @@ def test_the_cli_adds_a_channel_of_a_workspace(tmp_path):
     assert "T0ALPHA" in listed and "bot token" in listed
     without = aidaily("slack-workspaces", cwd=tmp_path, env=env)
     assert "AIDAILY_SLACK_CLIENT_ID is not set" in without.stderr and without.returncode == 2
+
+
+def test_with_a_token_key_tokens_are_encrypted_and_older_plain_rows_still_read(store):
+    earlier = datetime.now(UTC) - timedelta(hours=1)
+    save_installation(store, *ALPHA[:2], earlier)  # before the key was set
+    keyed = store.slack_workspaces(CLIENT_ID, KEY)
+    beta = Installation(
+        app_id="A0AIDAILY",
+        team_id="T0BETA",
+        bot_token=BETA[1],
+        user_id="U0INSTALLER",
+        installed_at=earlier.timestamp(),
+    )
+    keyed.installations.save(beta)
+    assert beta.bot_token == BETA[1]  # the caller's object keeps its token
+    stored = stored_tokens(store)
+    assert ALPHA[1] in stored and BETA[1] not in stored and not any(BETA[1][5:] in v for v in stored)
+    assert keyed.find("T0ALPHA").bot_token == ALPHA[1] and keyed.find("T0BETA").bot_token == BETA[1]
+    bolt_view = keyed.installations.find_installation(enterprise_id=None, team_id="T0BETA")
+    assert bolt_view.bot_token == BETA[1]  # what bolt's authorize reads
+    save_installation_with(keyed, "T0ALPHA", ALPHA[1], datetime.now(UTC))  # the next install: encrypted
+    assert keyed.find("T0ALPHA").bot_token == ALPHA[1]
+    assert {t for t in stored_tokens(store) if t.startswith("xox")} == {ALPHA[1]}  # only the old row
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "the Slack tokens in the database are encrypted: set AIDAILY_SLACK_TOKEN_KEY"),
+        (OTHER_KEY, "does not decrypt the Slack tokens"),
+        ("not-a-key", "is not a Fernet key"),
+    ],
+)
+def test_encrypted_tokens_without_the_right_key_are_a_clear_error(store, tmp_path, key, message):
+    save_installation_with(store.slack_workspaces(CLIENT_ID, KEY), *BETA[:2], datetime.now(UTC))
+    with pytest.raises(TokenKeyError, match=message) as raised:
+        store.slack_workspaces(CLIENT_ID, key).find("T0BETA")
+    assert BETA[1] not in str(raised.value)
+    env = {"AIDAILY_DATABASE_URL": store.engine.url.render_as_string(hide_password=False)}
+    env |= {"AIDAILY_SLACK_CLIENT_ID": CLIENT_ID} | ({"AIDAILY_SLACK_TOKEN_KEY": key} if key else {})
+    assert_one_line_error(aidaily("slack-workspaces", cwd=tmp_path, env=env), message)
+
+
+def save_installation_with(workspaces, team: str, token: str, at: datetime) -> None:
+    workspaces.installations.save(
+        Installation(
+            app_id="A0AIDAILY",
+            team_id=team,
+            bot_token=token,
+            user_id="U0INSTALLER",
+            installed_at=at.timestamp(),
+        )
+    )

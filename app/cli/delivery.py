@@ -10,7 +10,7 @@ import typer
 
 from app.cli.common import DateOption, UserError, current_settings, first_line, out, parse_day, stored_report
 from core.config import Settings
-from core.models import Channel
+from core.models import Channel, SlackWorkspace
 from core.store.store import Store
 
 app = typer.Typer()
@@ -163,8 +163,7 @@ def deliveries(day: DateOption = None):
         if parsed is None:
             raise UserError("nothing delivered yet: `aidaily deliver` sends the latest report")
         records, subscriptions = store.delivery_records(parsed), store.subscriptions()
-        client_id = settings.slack_client_id
-        workspaces = store.slack_workspaces(client_id).all() if client_id else []
+        workspaces = _slack_workspaces(settings, store)
     if not records:
         out.print(f"nothing delivered for {parsed}")
     for table in ledger_report(parsed, records, subscriptions):
@@ -185,6 +184,18 @@ def slack_workspaces():
             "AIDAILY_SLACK_CLIENT_ID is not set: without OAuth, AIDAILY_SLACK_BOT_TOKEN serves one workspace"
         )
     with Store.open(settings.database_url) as store:
-        workspaces = store.slack_workspaces(settings.slack_client_id).all()
+        workspaces = _slack_workspaces(settings, store)
         subscriptions = store.subscriptions(Channel.SLACK)
     out.print(workspaces_table(workspaces, subscriptions), highlight=False)
+
+
+def _slack_workspaces(settings: Settings, store: Store) -> list[SlackWorkspace]:
+    """The OAuth installations (none without ``AIDAILY_SLACK_CLIENT_ID``)."""
+    from core.store.slack_tokens import TokenKeyError
+
+    if settings.slack_client_id is None:
+        return []
+    try:
+        return store.slack_workspaces(settings.slack_client_id, settings.secret("slack_token_key")).all()
+    except TokenKeyError as exc:
+        raise UserError(str(exc)) from None

@@ -7,8 +7,9 @@ Our own table ``slack_revocations`` (migration 0013) keeps, per app and workspac
 and the reason its installation stopped working. A workspace is revoked while no installation
 was saved after that moment: installing the app again makes it active, with nothing to clear.
 
-Tokens are stored as slack_sdk stores them: in plain text, in ``slack_bots.bot_token`` (see the
-README, "Slack workspaces"). Nothing here logs them; ``SlackWorkspace`` keeps them out of repr.
+Tokens are stored as slack_sdk stores them, in ``slack_bots.bot_token``: in plain text, or
+encrypted with ``AIDAILY_SLACK_TOKEN_KEY`` (``core.store.slack_tokens``). Nothing here logs them;
+``SlackWorkspace`` keeps them out of its repr.
 """
 
 from __future__ import annotations
@@ -16,21 +17,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from slack_sdk.oauth.installation_store import Bot
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.models import SlackWorkspace
+from core.store.slack_tokens import TokenStore
 from core.store.tables import SlackRevocationRow
 
 
 class SlackWorkspaces:
-    """One Slack app's (``client_id``) installations and revocations, on the store's engine."""
+    """One Slack app's (``client_id``) installations and revocations, on the store's engine;
+    ``token_key`` decrypts (and encrypts) the tokens."""
 
-    def __init__(self, engine: Engine, client_id: str) -> None:
+    def __init__(self, engine: Engine, client_id: str, token_key: str | None = None) -> None:
         self.engine = engine
         self.client_id = client_id
-        self.installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+        self.installations = TokenStore(client_id, engine, token_key)
 
     def find(self, team_id: str) -> SlackWorkspace | None:
         """The workspace's latest installation with a bot token, None if it was never installed."""
@@ -52,7 +54,8 @@ class SlackWorkspaces:
         latest: dict[str, Bot] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(query).mappings():
-                latest.setdefault(row["team_id"], SQLAlchemyInstallationStore.build_bot_entity(row))
+                if row["team_id"] not in latest:
+                    latest[row["team_id"]] = self.installations.build_bot_entity(row)
             revoked = _revocations(conn, self.client_id)
         return [_workspace(bot, revoked.get(team)) for team, bot in latest.items()]
 

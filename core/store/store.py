@@ -288,9 +288,9 @@ class Store:
         with self._write() as conn:
             return subscriptions.set_status(conn, id_, status)
 
-    def slack_workspaces(self, client_id: str) -> SlackWorkspaces:
+    def slack_workspaces(self, client_id: str, token_key: str | None = None) -> SlackWorkspaces:
         """The Slack app's OAuth installations, by workspace, with their revocations."""
-        return SlackWorkspaces(self.engine, client_id)
+        return SlackWorkspaces(self.engine, client_id, token_key)
 
     @property
     def ledger(self) -> ledger.DeliveryLedger:
