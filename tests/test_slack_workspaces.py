@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from fakes.reports import DAY, synthetic_report
 from fakes.slack_server import SlackServer
-from slack_sdk.oauth.installation_store import Installation
 from test_cli import aidaily, assert_one_line_error
 from test_slack_bot import Bot, command_form, event_body, make_conversation, run_bot, until
-from test_slack_oauth import CLIENT_SECRET, install
+from test_slack_oauth import CLIENT_SECRET, install, installation
 
 from app.channels import deliver_channels
 from bot.slack_oauth import SlackOAuth
@@ -25,6 +24,7 @@ from core.models import Channel, Report, Subscription
 from core.report.rendering.markdown import render_markdown
 from core.store import Store
 from core.store.slack_tokens import TokenKeyError
+from core.store.slack_workspaces import SlackWorkspaces
 
 CLIENT_ID = "1234567890.0987654321"
 ALPHA = ("T0ALPHA", "xoxb-alpha-secret-token", "C0ALPHA01")
@@ -48,22 +48,11 @@ def report_of(day_offset: int) -> Report:
     return replace(synthetic_report({"research": 1}, extras=False), date=DAY + timedelta(days=day_offset))
 
 
-def save_installation(store: Store, team: str, token: str, at: datetime) -> None:
-    """What bolt's OAuth flow saves for a workspace (``bot.slack_oauth``)."""
-    store.slack_workspaces(CLIENT_ID).installations.save(
-        Installation(
-            app_id="A0AIDAILY",
-            enterprise_id=None,
-            team_id=team,
-            team_name=team.title(),
-            bot_token=token,
-            bot_id="B" + team[1:],
-            bot_user_id="U" + team[1:],
-            bot_scopes=["chat:write"],
-            user_id="U0INSTALLER",
-            installed_at=at.timestamp(),
-        )
-    )
+def save_installation(workspaces: SlackWorkspaces, team: str, token: str, at: datetime) -> None:
+    """What bolt's OAuth flow saves for a workspace (``bot.slack_oauth``), installed ``at``."""
+    saved = installation(team, token, "U" + team[1:], 0)
+    saved.installed_at = at.timestamp()
+    workspaces.installations.save(saved)
 
 
 def slack_world(*teams: tuple[str, str, str]) -> SlackServer:
@@ -95,7 +84,7 @@ def deliver(store: Store, settings, report: Report):
 def two_workspaces(store):
     earlier = datetime.now(UTC) - timedelta(hours=1)
     for team, token, channel in (ALPHA, BETA):
-        save_installation(store, team, token, earlier)
+        save_installation(store.slack_workspaces(CLIENT_ID), team, token, earlier)
         store.add_subscription(Subscription(Channel.SLACK, channel, workspace=team))
     return store
 
@@ -255,7 +244,7 @@ def test_other_failures_do_not_revoke_the_installation(two_workspaces, tmp_path,
 def test_every_subscription_of_a_revoked_workspace_stops_after_the_first_refusal(
     store, tmp_path, clean_settings_env
 ):
-    save_installation(store, *ALPHA[:2], datetime.now(UTC) - timedelta(hours=1))
+    save_installation(store.slack_workspaces(CLIENT_ID), *ALPHA[:2], datetime.now(UTC) - timedelta(hours=1))
     channels = [f"C0ALPHA{n:02d}" for n in range(6)]
     with slack_world(ALPHA) as slack:
         for channel in channels:
@@ -276,7 +265,9 @@ def test_installing_the_app_again_resumes_the_digests(two_workspaces, tmp_path, 
         slack.revoke("T0BETA")
         assert "token_revoked" in deliver(store, settings, report_of(0))["slack:C0BETA001"].error
         slack.add_workspace("T0BETA", "xoxb-beta-new-token", bot_user_id="U0BETA")  # a reinstall's token
-        save_installation(store, "T0BETA", "xoxb-beta-new-token", datetime.now(UTC))
+        save_installation(
+            store.slack_workspaces(CLIENT_ID), "T0BETA", "xoxb-beta-new-token", datetime.now(UTC)
+        )
         day2 = deliver(store, settings, report_of(1))
         assert day2["slack:C0BETA001"].complete
         assert not store.slack_workspaces(CLIENT_ID).find("T0BETA").revoked
@@ -285,8 +276,8 @@ def test_installing_the_app_again_resumes_the_digests(two_workspaces, tmp_path, 
 def test_a_revocation_seen_after_a_reinstall_leaves_the_new_installation_active(store):
     workspaces = store.slack_workspaces(CLIENT_ID)
     old = datetime.now(UTC) - timedelta(hours=2)
-    save_installation(store, "T0BETA", "xoxb-old", old)
-    save_installation(store, "T0BETA", "xoxb-new", old + timedelta(hours=1))
+    save_installation(store.slack_workspaces(CLIENT_ID), "T0BETA", "xoxb-old", old)
+    save_installation(store.slack_workspaces(CLIENT_ID), "T0BETA", "xoxb-new", old + timedelta(hours=1))
     # A delivery that still held the old token hears token_revoked: not about the new one.
     assert workspaces.revoke("T0BETA", "token_revoked", installed_at=old) is False
     assert not workspaces.find("T0BETA").revoked
@@ -340,7 +331,7 @@ def test_tokens_are_kept_out_of_the_logs(two_workspaces, tmp_path, clean_setting
     ],
 )
 def test_revocation_events_mark_the_installation(store, event, revoked):
-    save_installation(store, *BETA[:2], datetime.now(UTC) - timedelta(hours=1))
+    save_installation(store.slack_workspaces(CLIENT_ID), *BETA[:2], datetime.now(UTC) - timedelta(hours=1))
     with slack_world(BETA) as slack:
         oauth = SlackOAuth(CLIENT_ID, CLIENT_SECRET, store.engine)
 
@@ -391,15 +382,9 @@ def test_the_cli_adds_a_channel_of_a_workspace(tmp_path):
 
 def test_with_a_token_key_tokens_are_encrypted_and_older_plain_rows_still_read(store):
     earlier = datetime.now(UTC) - timedelta(hours=1)
-    save_installation(store, *ALPHA[:2], earlier)  # before the key was set
+    save_installation(store.slack_workspaces(CLIENT_ID), *ALPHA[:2], earlier)  # before the key was set
     keyed = store.slack_workspaces(CLIENT_ID, KEY)
-    beta = Installation(
-        app_id="A0AIDAILY",
-        team_id="T0BETA",
-        bot_token=BETA[1],
-        user_id="U0INSTALLER",
-        installed_at=earlier.timestamp(),
-    )
+    beta = installation("T0BETA", BETA[1], "U0BETA", 0)
     keyed.installations.save(beta)
     assert beta.bot_token == BETA[1]  # the caller's object keeps its token
     stored = stored_tokens(store)
@@ -407,7 +392,7 @@ def test_with_a_token_key_tokens_are_encrypted_and_older_plain_rows_still_read(s
     assert keyed.find("T0ALPHA").bot_token == ALPHA[1] and keyed.find("T0BETA").bot_token == BETA[1]
     bolt_view = keyed.installations.find_installation(enterprise_id=None, team_id="T0BETA")
     assert bolt_view.bot_token == BETA[1]  # what bolt's authorize reads
-    save_installation_with(keyed, "T0ALPHA", ALPHA[1], datetime.now(UTC))  # the next install: encrypted
+    save_installation(keyed, "T0ALPHA", ALPHA[1], datetime.now(UTC))  # the next install: encrypted
     assert keyed.find("T0ALPHA").bot_token == ALPHA[1]
     assert {t for t in stored_tokens(store) if t.startswith("xox")} == {ALPHA[1]}  # only the old row
 
@@ -421,22 +406,10 @@ def test_with_a_token_key_tokens_are_encrypted_and_older_plain_rows_still_read(s
     ],
 )
 def test_encrypted_tokens_without_the_right_key_are_a_clear_error(store, tmp_path, key, message):
-    save_installation_with(store.slack_workspaces(CLIENT_ID, KEY), *BETA[:2], datetime.now(UTC))
+    save_installation(store.slack_workspaces(CLIENT_ID, KEY), *BETA[:2], datetime.now(UTC))
     with pytest.raises(TokenKeyError, match=message) as raised:
         store.slack_workspaces(CLIENT_ID, key).find("T0BETA")
     assert BETA[1] not in str(raised.value)
     env = {"AIDAILY_DATABASE_URL": store.engine.url.render_as_string(hide_password=False)}
     env |= {"AIDAILY_SLACK_CLIENT_ID": CLIENT_ID} | ({"AIDAILY_SLACK_TOKEN_KEY": key} if key else {})
     assert_one_line_error(aidaily("slack-workspaces", cwd=tmp_path, env=env), message)
-
-
-def save_installation_with(workspaces, team: str, token: str, at: datetime) -> None:
-    workspaces.installations.save(
-        Installation(
-            app_id="A0AIDAILY",
-            team_id=team,
-            bot_token=token,
-            user_id="U0INSTALLER",
-            installed_at=at.timestamp(),
-        )
-    )
