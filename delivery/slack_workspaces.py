@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from core.models import SlackWorkspace, Subscription
@@ -37,7 +38,9 @@ class Workspaces(Protocol):
 
     def find(self, team_id: str) -> SlackWorkspace | None: ...
 
-    def revoke(self, team_id: str, error: str, *, installed_at: datetime | None = None) -> bool: ...
+    def revoke(
+        self, team_id: str, error: str, *, at: datetime | None = None, installed_at: datetime | None = None
+    ) -> bool: ...
 
 
 class WorkspaceApis:
@@ -62,6 +65,7 @@ class WorkspaceApis:
         self.ttl = ttl
         self._known: dict[str, tuple[float, SlackWorkspace | None]] = {}
         self._apis: dict[str, SlackApi] = {}
+        self._dead: dict[str, SlackWorkspace] = {}  # token -> its workspace, as revoked by this run
 
     async def api(self, subscription: Subscription) -> SlackApi:
         """The API to post to ``subscription`` with; ``DeliveryError`` (permanent) when none may."""
@@ -71,8 +75,9 @@ class WorkspaceApis:
             if self.default is None:
                 raise DeliveryError(_no_token(subscription), permanent=True)
             return self.default
-        if found.revoked:
-            raise DeliveryError(_not_attempted(found), permanent=True)
+        dead = self._dead.get(found.bot_token)  # even if a lookup begun earlier still says active
+        if dead is not None or found.revoked:
+            raise DeliveryError(_not_attempted(dead or found), permanent=True)
         if found.bot_token not in self._apis:
             self._apis[found.bot_token] = self.make_api(found.bot_token)
         return _Installed(self, found, self._apis[found.bot_token])
@@ -89,9 +94,11 @@ class WorkspaceApis:
     async def revoked(self, workspace: SlackWorkspace, error: str) -> None:
         """Slack refused ``workspace``'s token for good: stored, and not used again by this run."""
         assert self.workspaces is not None
+        now = datetime.now(UTC)
+        self._dead[workspace.bot_token] = replace(workspace, revoked_at=now, revoked_error=error)
         team, installed = workspace.team_id, workspace.installed_at
-        await asyncio.to_thread(self.workspaces.revoke, team, error, installed_at=installed)
-        self._known.pop(team, None)  # the store decides: a reinstall meanwhile stays active
+        await asyncio.to_thread(self.workspaces.revoke, team, error, at=now, installed_at=installed)
+        self._known.pop(team, None)  # looked up again: a reinstall meanwhile has another token
 
 
 class _Installed:
