@@ -64,7 +64,8 @@ def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:
     base = str(settings.public_url).rstrip("/") if settings.public_url else None
     redirect = f"{base}/slack/oauth_redirect" if base else None
     secret = settings.slack_client_secret.get_secret_value()
-    return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect)
+    key = settings.secret("slack_token_key")
+    return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect, token_key=key)
 
 
 @dataclass(frozen=True, slots=True)

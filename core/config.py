@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     )
     slack_client_id: str | None = Field(None, description="Slack app client id, for OAuth installs")
     slack_client_secret: SecretStr | None = Field(None, description="Slack app client secret, for OAuth")
+    slack_token_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting the OAuth installations' Slack tokens at rest"
+    )
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(None, description="Bot token from BotFather")

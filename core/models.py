@@ -162,6 +162,7 @@ class Subscription:
     status: SubscriptionStatus = SubscriptionStatus.CONFIRMED
     id: int | None = None
     subscribed_by: str | None = None  # the chat user who subscribed it, when one did
+    workspace: str | None = None  # Slack: the team whose installation posts here (None: the bot token)
 
     @property
     def target(self) -> str:
@@ -195,6 +196,23 @@ class DeliveryRecord:
     attempts: int = 0
     updated_at: datetime | None = None
     sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlackWorkspace:
+    """A Slack workspace the app was installed in through OAuth: its latest installation, and
+    whether that was revoked since. ``bot_token`` is a secret: never shown, logged or printed."""
+
+    team_id: str
+    team_name: str | None
+    installed_at: datetime
+    bot_token: str = field(repr=False)
+    revoked_at: datetime | None = None  # set only when no installation was saved after it
+    revoked_error: str | None = None  # token_revoked, invalid_auth, app_uninstalled, ...
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 @dataclass(frozen=True, slots=True)

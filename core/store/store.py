@@ -54,6 +54,7 @@ from core.store import (
 from core.store.archive import ReportSummary, StoreCounts
 from core.store.db import StoreError, describe, migrate, open_engine, redact
 from core.store.report_items import ReportedItem, reported_items
+from core.store.slack_workspaces import SlackWorkspaces
 
 
 class Store:
@@ -306,6 +307,10 @@ class Store:
     def set_subscription_status(self, id_: int, status: SubscriptionStatus) -> bool:
         with self._write() as conn:
             return subscriptions.set_status(conn, id_, status)
+
+    def slack_workspaces(self, client_id: str, token_key: str | None = None) -> SlackWorkspaces:
+        """The Slack app's OAuth installations, by workspace, with their revocations."""
+        return SlackWorkspaces(self.engine, client_id, token_key)
 
     @property
     def ledger(self) -> ledger.DeliveryLedger:

@@ -281,6 +281,22 @@ class SubscriptionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The chat user who subscribed it (Slack or Telegram user id); NULL from the CLI or the web.
     subscribed_by: Mapped[str | None] = mapped_column(String(64))
+    # Slack: the workspace (team id) whose installation posts to it; NULL: AIDAILY_SLACK_BOT_TOKEN.
+    workspace: Mapped[str | None] = mapped_column(String(32))
+
+
+class SlackRevocationRow(Base):
+    """When and why a workspace's OAuth installation stopped working (a revoked token, the app
+    uninstalled). An installation saved after ``revoked_at`` (a reinstall) is active again."""
+
+    __tablename__ = "slack_revocations"
+    __table_args__ = (UniqueConstraint("client_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(String(64))  # token_revoked, app_uninstalled, ...
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DeliveryRow(Base):
