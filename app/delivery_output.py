@@ -14,14 +14,18 @@ from rich.table import Table
 
 from app.channels import ChannelRun
 from core.models import DeliveryRecord, DeliveryStatus, Subscription
+from core.rules import describe
 from delivery.base import DeliveryResult
 
 
 def subscriptions_table(subscriptions: list[Subscription]) -> Table:
-    table = Table("address", "status", "sections", "language", title="Subscriptions")
+    table = Table("address", "status", "sections", "language", "cadence", "rules", title="Subscriptions")
     for sub in subscriptions:
         sections = ",".join(sub.sections) or "all"
-        table.add_row(sub.target, sub.status.value, sections, sub.language or "report's")
+        rules = escape(describe(sub.rules)) or "none"
+        table.add_row(
+            sub.target, sub.status.value, sections, sub.language or "report's", sub.cadence.value, rules
+        )
     if not subscriptions:
         table.caption = "none yet: `aidaily subscriptions add slack:C0123ABCD` adds one"
     return table

@@ -26,12 +26,30 @@ def subscriptions_add(
     sections: Annotated[str | None, typer.Option(help="Only these, e.g. top_headlines,research")] = None,
     language: Annotated[str | None, typer.Option(help="zh-TW or en (default: the report's)")] = None,
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Email: skip double opt-in")] = False,
+    cadence: Annotated[
+        str, typer.Option(help="daily (each day's report) or weekly (one digest a week)")
+    ] = "daily",
+    include: Annotated[
+        list[str] | None,
+        typer.Option(help="Only items with one of these words or phrases (repeatable, or comma-separated)"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Never items with one of these (repeatable, or comma-separated)")
+    ] = None,
 ):
-    """Deliver reports to ADDRESS (adding it again updates its options)."""
+    """Deliver reports to ADDRESS (adding it again replaces its options)."""
     from core.subscriptions import new_subscription
 
     try:
-        wanted = new_subscription(address, sections=sections, language=language, confirmed=confirmed)
+        wanted = new_subscription(
+            address,
+            sections=sections,
+            language=language,
+            confirmed=confirmed,
+            cadence=cadence,
+            include=include,
+            exclude=exclude,
+        )
     except ValueError as exc:
         raise UserError(str(exc)) from None
     with Store.open(current_settings().database_url) as store:
@@ -41,7 +59,7 @@ def subscriptions_add(
 
 @subscriptions_app.command("list")
 def subscriptions_list():
-    """Every subscription with its status, sections and language."""
+    """Every subscription with its status, sections, language, cadence and keyword rules."""
     from app.delivery_output import subscriptions_table
 
     with Store.open(current_settings().database_url) as store:
