@@ -43,6 +43,7 @@ from core.report.rendering.labels import Labels, labels_for
 from core.report.rendering.markdown import link_target
 from core.report.writing.items import clean_text
 from delivery.email_mime import MimeTemplate
+from delivery.notes import filtered_note
 
 # A wheel carries the templates as delivery/templates (pyproject's package-dir); a source
 # checkout keeps them in the top-level templates/ folder.
@@ -148,7 +149,7 @@ class EmailRenderer:
         """The variant for a subscription's ``sections`` (empty: all) and ``language``."""
         labels = labels_for(language or report.language)
         wanted = tuple(s for s in _all_keys(report) if not sections or s in sections)
-        key = (report.date, report.generated_at, report.title, labels.language, wanted)
+        key = (report.date, report.generated_at, report.title, labels.language, wanted, _kept(report, wanted))
         if key not in self._cache:
             if len(self._cache) > 32:  # a long-running service renders day after day
                 self._cache.clear()
@@ -169,6 +170,16 @@ class EmailRenderer:
             sections=wanted,
             mime=MimeTemplate(text, compiled, _pattern(nonce), subject),
         )
+
+
+def _kept(report: Report, wanted: tuple[str, ...]) -> tuple[object, ...]:
+    """What a subscription's keyword rules kept of the ``wanted`` sections: nothing to tell
+    apart when they left nothing out (``filtered`` counts only the wanted sections)."""
+    if not report.filtered:
+        return (report.cadence,)
+    shown = [s for s in report.sections if s.key in wanted]
+    kept = tuple((tuple(i.title for i in s.items), tuple(b.url for b in s.more)) for s in shown)
+    return (report.cadence, report.filtered, kept)
 
 
 def _all_keys(report: Report) -> tuple[str, ...]:
@@ -218,7 +229,9 @@ class _Parts:
 
     def counts(self) -> str:
         items = sum(len(s.items) for s in self.item_sections)
-        return self.words["counts"].format(items=items, sections=len(self.item_sections))
+        counts = self.words["counts"].format(items=items, sections=len(self.item_sections))
+        note = filtered_note(self.report, self.labels.language)  # "3 items filtered by your rules"
+        return f"{counts} · {note}" if note else counts
 
     def stats(self) -> str:
         return self.labels.footer_counts.format(

@@ -25,6 +25,7 @@ from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SLACK_ATOMS, SlackLimits
 from core.platforms.text import pack, split_text
 from core.report.rendering.labels import Labels, labels_for
 from delivery.base import OutgoingMessage
+from delivery.notes import filtered_note, header_archive
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,8 @@ def plan(
     """Every message of ``report`` for ``subscription``, parents before their replies."""
     language = subscription.language or report.language
     labels, chrome = labels_for(language), _CHROME["en" if labels_for(language).language == "en" else "zh-TW"]
-    url = archive_url(report.date) if archive_url else None
-    messages = [_header(report, chrome, url, limits)]
+    url = header_archive(report, archive_url)
+    messages = [_header(report, chrome, url, limits, filtered_note(report, labels.language))]
     for key, heading, units in _sections(report, labels):
         if units and subscription.wants(key):
             messages += _thread(key, heading, units, chrome, limits)
@@ -78,11 +79,15 @@ def plan(
 # --- the header -------------------------------------------------------------------------------
 
 
-def _header(report: Report, chrome: _Chrome, archive: str | None, limits: SlackLimits) -> OutgoingMessage:
+def _header(
+    report: Report, chrome: _Chrome, archive: str | None, limits: SlackLimits, note: str | None = None
+) -> OutgoingMessage:
     counts = chrome.counts.format(
         items=len(report.items), articles=report.articles_count, topics=report.topics_count
     )
     lines = [f"*{report.date.isoformat()}*  ·  {escape(counts)}"]
+    if note:  # "3 items filtered by your rules"
+        lines.append(f"_{escape(note)}_")
     if archive:
         lines.append(link(archive, chrome.read_online))
     if report.description.strip():

@@ -70,11 +70,12 @@ from typing import Any
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
-from core.models import Report, Subscription
+from core.models import Cadence, Report, Subscription
 from core.platforms.telegram_api import DEFAULT_API_URL, Pacing
 from core.report.rendering.labels import Labels, labels_for
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dryrun import CallLog, placeholder
+from delivery.notes import filtered_note
 from delivery.telegram_format import (
     LIMITS,
     PARSE_MODE,
@@ -142,8 +143,11 @@ class TelegramAdapter:
         labels = labels_for(subscription.language or report.language)
         wanted = [thread for thread in threads(report, labels) if subscription.wants(thread.key)]
         item_sections = [s for s in report.sections if s.items and subscription.wants(s.key)]
-        header = render_header(report, item_sections, labels, self._public_url)
-        messages = [OutgoingMessage("header", None, _payload(header, archive_url(self._public_url, report)))]
+        public_url = self._public_url if report.cadence is Cadence.DAILY else None  # see delivery.notes
+        header = render_header(
+            report, item_sections, labels, public_url, filtered_note(report, labels.language)
+        )
+        messages = [OutgoingMessage("header", None, _payload(header, archive_url(public_url, report)))]
         for thread in wanted:
             messages += self._thread_messages(thread, labels)
         return messages
