@@ -23,7 +23,8 @@ Setup
    topic, messages go to General. The bot needs the right to post in that topic (a closed topic
    refuses bots that are not admins).
 5. **Subscribe** with ``aidaily subscriptions add telegram:CHAT_ID[/TOPIC_ID]`` (``--sections``
-   to choose sections) and deliver with ``aidaily deliver --channel telegram``.
+   to choose sections, ``--include`` / ``--exclude`` for keyword rules, ``--cadence weekly``) and
+   deliver with ``aidaily deliver --channel telegram``.
 
 Settings (read by the composition root, handed to :class:`TelegramAdapter`):
 ``AIDAILY_TELEGRAM_BOT_TOKEN``; ``AIDAILY_TELEGRAM_API_URL`` (Bot API base, default
