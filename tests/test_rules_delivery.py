@@ -15,7 +15,7 @@ import pytest
 from fakes.delivery_world import DeliveryWorld
 
 from app.channels import CHANNELS, deliver_channels
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.models import Brief, Cadence, Channel, Insight, Item, Reading, Report, Rules, Section, Subscription
 from core.rules import make_rules, view_for
 from core.store import Store
@@ -73,9 +73,7 @@ def world() -> Iterator[DeliveryWorld]:
 
 
 def settings_for(store: Store, world: DeliveryWorld, tmp_path: Path) -> Settings:
-    env = {k.removeprefix("AIDAILY_").lower(): v for k, v in world.env().items()}
-    url = store.engine.url.render_as_string(hide_password=False)
-    return load_settings(database_url=url, out_dir=tmp_path / "out", **env)
+    return world.settings(store.engine.url.render_as_string(hide_password=False), tmp_path / "out")
 
 
 def subscribe(store: Store, world: DeliveryWorld) -> None:

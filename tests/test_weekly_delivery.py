@@ -29,7 +29,7 @@ from app.service.daily import DailyJob
 from app.service.queue import enqueue_fanout
 from app.service.worker import run_worker
 from app.weekly import WEEKDAYS, digest_ending
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.models import Cadence, Channel, Report, RunStatus, Subscription
 from core.platforms.pacing import unpaced
 from core.report.rendering.markdown import render_markdown
@@ -72,9 +72,7 @@ def world() -> Iterator[DeliveryWorld]:
 
 
 def settings_for(url: str, world: DeliveryWorld, tmp_path: Path, **extra: object) -> Settings:
-    env = {k.removeprefix("AIDAILY_").lower(): v for k, v in world.env().items()}
-    weekly = {"weekly_day": WEEKDAYS[WEEKLY_DAY.weekday()]}
-    return load_settings(database_url=url, out_dir=tmp_path / "out", **env, **weekly | extra)
+    return world.settings(url, tmp_path / "out", weekly_day=WEEKDAYS[WEEKLY_DAY.weekday()], **extra)
 
 
 def url_of(store: Store) -> str:

@@ -97,15 +97,9 @@ def _rules(include: object, exclude: object) -> Rules:
         raise FormError(f"Keywords: {exc}.") from None
 
 
-def read_sign_up(
-    address: object,
-    sections: Sequence[object],
-    language: object,
-    cadence: object = None,
-    include: object = None,
-    exclude: object = None,
-) -> SignUp:
-    return SignUp(read_address(address), read_choices(sections, language, cadence, include, exclude))
+def read_sign_up(address: object, sections: Sequence[object], *choices: object) -> SignUp:
+    """The address and the rest as ``read_choices`` reads them (language, cadence, include, exclude)."""
+    return SignUp(read_address(address), read_choices(sections, *choices))
 
 
 def section_options(chosen: Collection[str] | None = None) -> list[dict[str, object]]:
