@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 
 from core.models import Brief, Item, Report, Rules, Section, Subscription
 from core.text import fold
@@ -110,39 +109,87 @@ def _found(term: str, text: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class _Matcher:
-    include: tuple[str, ...]  # folded
-    exclude: tuple[str, ...]
-
-    def allows(self, fields: Sequence[str]) -> bool:
-        def hit(terms: tuple[str, ...]) -> bool:
-            return any(_found(term, text) for term in terms for text in fields)
-
-        return (not self.include or hit(self.include)) and not hit(self.exclude)
+# Between an item's fields: no term holds it (control characters are removed from terms), so no
+# match runs from one field into the next, and it is no letter, so it bounds a word.
+_FIELDS = "\x00"
 
 
-@lru_cache(maxsize=1024)
-def _matcher(rules: Rules) -> _Matcher:
-    # Folded once per distinct rules: a delivery to many subscribers with the same rules folds
-    # them once.
-    return _Matcher(tuple(map(fold, rules.include)), tuple(map(fold, rules.exclude)))
+def _item_text(item: Item) -> str:
+    return _FIELDS.join(fold(text) for text in (item.title, item.summary, *item.details, *item.entities))
 
 
-@lru_cache(maxsize=4096)
-def _item_fields(item: Item) -> tuple[str, ...]:
-    # Folded once per item for the whole delivery, not once per subscriber.
-    return tuple(fold(text) for text in (item.title, item.summary, *item.details, *item.entities) if text)
+def _brief_text(brief: Brief) -> str:
+    return _FIELDS.join(fold(text) for text in (brief.title, brief.line))
 
 
-@lru_cache(maxsize=4096)
-def _brief_fields(brief: Brief) -> tuple[str, ...]:
-    return tuple(fold(text) for text in (brief.title, brief.line) if text)
+def _folded(rules: Rules) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(map(fold, rules.include)), tuple(map(fold, rules.exclude))
+
+
+def _passes(include: Sequence[str], exclude: Sequence[str], found: Callable[[str], bool]) -> bool:
+    return (not include or any(map(found, include))) and not any(map(found, exclude))
 
 
 def allows(rules: Rules, item: Item) -> bool:
     """Whether ``rules`` let ``item`` through."""
-    return rules.empty or _matcher(rules).allows(_item_fields(item))
+    text = _item_text(item)
+    include, exclude = _folded(rules)
+    return _passes(include, exclude, lambda term: _found(term, text))
+
+
+_KEPT_CACHED = 1024
+
+
+class _Index:
+    """One report's stories as folded text, and which of them each term (folded) is found in:
+    each term is looked for once per report, whatever the number of subscribers naming it."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report  # held: the cache below is keyed by its id
+        self.texts = [
+            [_item_text(i) for i in s.items] + [_brief_text(b) for b in s.more] for s in report.sections
+        ]
+        self.every = frozenset((n, k) for n, texts in enumerate(self.texts) for k in range(len(texts)))
+        self._found: dict[str, frozenset[tuple[int, int]]] = {}
+        self._kept: dict[Rules, frozenset[tuple[int, int]]] = {}
+
+    def found(self, term: str) -> frozenset[tuple[int, int]]:
+        """(section, story) positions whose text holds ``term``; briefs follow a section's items."""
+        if term not in self._found:
+            self._found[term] = frozenset(
+                (n, k)
+                for n, texts in enumerate(self.texts)
+                for k, text in enumerate(texts)
+                if _found(term, text)
+            )
+        return self._found[term]
+
+    def kept(self, rules: Rules) -> frozenset[tuple[int, int]]:
+        """The positions ``rules`` let through (once per distinct rules: many share theirs)."""
+        kept = self._kept.get(rules)
+        if kept is None:
+            include, exclude = _folded(rules)
+            wanted = frozenset().union(*map(self.found, include)) if include else self.every
+            kept = wanted - frozenset().union(*map(self.found, exclude))
+            if len(self._kept) < _KEPT_CACHED:  # bounded: a list where every rule set differs
+                self._kept[rules] = kept
+        return kept
+
+
+# The indexes of the last few reports, by identity (the entry holds its report, so the id is not
+# reused while it is here): a delivery serves one report, or a day's report and a digest.
+_INDEXES: dict[int, _Index] = {}
+_INDEXES_LOCK = threading.Lock()  # the bots filter in worker threads, deliveries in the loop
+
+
+def _index(report: Report) -> _Index:
+    with _INDEXES_LOCK:
+        found = _INDEXES.get(id(report))
+        if found is None or found.report is not report:
+            if len(_INDEXES) >= 4:
+                _INDEXES.pop(next(iter(_INDEXES)))
+            found = _INDEXES[id(report)] = _Index(report)
+        return found
 
 
 def view_for(report: Report, subscription: Subscription) -> Report:
@@ -150,17 +197,18 @@ def view_for(report: Report, subscription: Subscription) -> Report:
     ``filtered`` how many were left out of the sections it wants (others it never sees)."""
     if subscription.rules.empty:
         return report
-    matcher = _matcher(subscription.rules)
-    kept = [_filtered(section, matcher.allows) for section in report.sections]
+    kept = _index(report).kept(subscription.rules)
+    sections = [_filtered(n, section, kept) for n, section in enumerate(report.sections)]
     left_out = sum(
         (len(old.items) - len(new.items)) + (len(old.more) - len(new.more))
-        for old, new in zip(report.sections, kept, strict=True)
+        for old, new in zip(report.sections, sections, strict=True)
         if subscription.wants(old.key)
     )
-    return dataclasses.replace(report, sections=tuple(kept), filtered=report.filtered + left_out)
+    return dataclasses.replace(report, sections=tuple(sections), filtered=report.filtered + left_out)
 
 
-def _filtered(section: Section, allows_fields: Callable[[Sequence[str]], bool]) -> Section:
-    items = tuple(item for item in section.items if allows_fields(_item_fields(item)))
-    more = tuple(brief for brief in section.more if allows_fields(_brief_fields(brief)))
+def _filtered(number: int, section: Section, kept: frozenset[tuple[int, int]]) -> Section:
+    items = tuple(item for k, item in enumerate(section.items) if (number, k) in kept)
+    start = len(section.items)
+    more = tuple(brief for k, brief in enumerate(section.more, start) if (number, k) in kept)
     return dataclasses.replace(section, items=items, more=more)

@@ -3,6 +3,7 @@ items a subscription receives, on plain literal terms, whatever a user types."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -149,6 +150,16 @@ def test_a_view_keeps_the_allowed_items_and_briefs_and_counts_the_wanted_section
     assert [b.title for b in view.section("research").more] == ["OpenAI brief"]
     assert [i.title for i in view.section("tools").items] == ["OpenAI tool"]
     assert view.filtered == 2  # one item and one brief of research; tools is not delivered
+
+
+def test_views_of_many_reports_in_turn_each_follow_their_own_report():
+    sub = Subscription(Channel.SLACK, "C1", rules=make_rules(include="OpenAI"))
+    reports = [dataclasses.replace(report(), filtered=0, title=f"day {n}") for n in range(6)]
+    for n, day in enumerate(reports * 2):  # more reports than the index keeps
+        research = day.section("research")
+        changed = dataclasses.replace(research, items=(item(f"OpenAI story {n}"), *research.items))
+        view = view_for(dataclasses.replace(day, sections=(changed, day.sections[1])), sub)
+        assert [i.title for i in view.section("research").items] == [f"OpenAI story {n}", "OpenAI model"]
 
 
 def test_without_rules_the_view_is_the_report_itself():

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pytest
 from fakes.delivery_world import DeliveryWorld
+from fakes.reports import synthetic_report
 
 from app.channels import CHANNELS, deliver_channels
 from core.config import Settings
 from core.models import Brief, Cadence, Channel, Insight, Item, Reading, Report, Rules, Section, Subscription
+from core.report.rendering.labels import labels_for
 from core.rules import make_rules, view_for
 from core.store import Store
-from delivery.email_render import EmailRenderer
+from delivery.email_render import EmailRenderer, _Parts, mjml_to_html
 
 DAY = date(2026, 12, 1)
 CHAT = -1001234500001
@@ -152,8 +154,8 @@ def test_rules_that_allow_nothing_leave_only_the_header(store, world, tmp_path):
     assert "11 items filtered by your rules" in header.mrkdwn() and not any(shown(header.mrkdwn()).values())
 
 
-def test_one_email_compilation_per_distinct_outcome_of_the_rules():
-    renderer = EmailRenderer(compile_mjml=lambda source: source)
+def test_variants_of_the_rules_share_a_compiled_skeleton():
+    renderer = EmailRenderer()
     report = rules_report()
 
     def compiled(rules: Rules):
@@ -161,7 +163,20 @@ def test_one_email_compilation_per_distinct_outcome_of_the_rules():
         return renderer.for_subscription(view, (), "en")
 
     first = compiled(RULES)
-    assert compiled(make_rules(include="openai, 語言模型", exclude="CRYPTO")) is first  # same outcome
-    assert compiled(make_rules(include="OpenAI")) is not first
-    assert compiled(Rules()) is not first
-    assert renderer.compilations == 3
+    assert compiled(make_rules(include="openai, 語言模型", exclude="CRYPTO")) is first  # the same outcome
+    other = compiled(make_rules(include="Anthropic, agents"))
+    assert other is not first and "Anthropic raises funds" in other.html and "Anthropic" not in first.html
+    assert renderer.compilations == 1  # both show research and tools: one MJML compilation
+    only_research = compiled(make_rules(include="模型"))  # nothing of tools is left
+    assert 'id="tools"' not in only_research.html and renderer.compilations == 2
+
+
+@pytest.mark.parametrize("language", ["zh-TW", "en"])
+def test_a_filled_skeleton_is_the_page_mjml_would_compile_whole(language):
+    report = synthetic_report(nasty=True)  # markup, entities and control characters everywhere
+    for rules in (Rules(), make_rules(exclude="OpenAI, Nvidia"), make_rules(include="agents")):
+        view = view_for(report, Subscription(Channel.EMAIL, "a@b.org", rules=rules))
+        variant = EmailRenderer().for_subscription(view, (), language)
+        wanted = (*(s.key for s in view.sections), "insight", "reading")
+        whole = _Parts(view, labels_for(language), wanted, None, variant.nonce).mjml()
+        assert variant.html == mjml_to_html(whole)
