@@ -51,9 +51,9 @@ def open_answerer(settings: Settings, store: Store) -> Answerer:
     return LLMAnswerer(client, model=settings.openai_model, cache=store, modes=structured_modes(settings))
 
 
-def open_conversation(settings: Settings, store: Store) -> Conversation:
+def open_conversation(settings: Settings, store: Store, index: IndexCache | None = None) -> Conversation:
     public_url = str(settings.public_url) if settings.public_url else None
-    index = open_index(settings, store)
+    index = index or open_index(settings, store)
     return Conversation(store, index.current, open_answerer(settings, store), public_url=public_url)
 
 
@@ -64,7 +64,8 @@ def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:
     base = str(settings.public_url).rstrip("/") if settings.public_url else None
     redirect = f"{base}/slack/oauth_redirect" if base else None
     secret = settings.slack_client_secret.get_secret_value()
-    return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect)
+    key = settings.secret("slack_token_key")
+    return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect, token_key=key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ def open_slack_bot(settings: Settings, store: Store, conversation: Conversation)
         token=None if oauth else token,
         oauth=oauth,
         api_url=settings.slack_api_url,
+        ballot=store,
     )
     app_token = settings.secret("slack_app_token") if socket else None
     return SlackBot(app, serves_http=not socket or oauth is not None, app_token=app_token)

@@ -79,6 +79,7 @@ class Chat:
     language: str | None = None  # "zh" or "en": the user's interface language, when known
     user: str | None = None  # who wrote the message: Slack or Telegram user id
     admin: bool = False  # the platform says they run this chat (see the module docstring)
+    workspace: str | None = None  # Slack: the team the chat belongs to (its installation posts there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +222,7 @@ class Conversation:
             subscribed_by=_subscriber(chat, existing),
             cadence=options.cadence,
             rules=options.rules,
+            workspace=chat.workspace,
         )
         self.store.add_subscription(wanted)
         return Reply(_subscribed(options, language))

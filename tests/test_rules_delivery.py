@@ -171,12 +171,12 @@ def test_variants_of_the_rules_share_a_compiled_skeleton():
     assert 'id="tools"' not in only_research.html and renderer.compilations == 2
 
 
-@pytest.mark.parametrize("language", ["zh-TW", "en"])
-def test_a_filled_skeleton_is_the_page_mjml_would_compile_whole(language):
+@pytest.mark.parametrize(("language", "votes"), [("zh-TW", False), ("en", False), ("zh-TW", True)])
+def test_a_filled_skeleton_is_the_page_mjml_would_compile_whole(language, votes):
     report = synthetic_report(nasty=True)  # markup, entities and control characters everywhere
     for rules in (Rules(), make_rules(exclude="OpenAI, Nvidia"), make_rules(include="agents")):
         view = view_for(report, Subscription(Channel.EMAIL, "a@b.org", rules=rules))
-        variant = EmailRenderer().for_subscription(view, (), language)
+        variant = EmailRenderer(votes=votes).for_subscription(view, (), language)
         wanted = (*(s.key for s in view.sections), "insight", "reading")
-        whole = _Parts(view, labels_for(language), wanted, None, variant.nonce).mjml()
+        whole = _Parts(view, labels_for(language), wanted, None, variant.nonce, votes=votes).mjml()
         assert variant.html == mjml_to_html(whole)

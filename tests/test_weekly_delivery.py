@@ -159,6 +159,9 @@ def test_the_digest_tells_each_story_once_and_links_to_its_daily_reports(store, 
     assert {f"{PUBLIC_URL}/reports/{day}/" for day in dates} <= targets
     header = world.slack.top_level("C0WEEKLY1")[0]
     assert not any("/reports/" in url for url, _ in links(header.mrkdwn()))  # no one day's page
+    # Votes name an item of a day: a digest's items are voted on in the daily reports.
+    assert settings.feedback_buttons
+    assert not [b for m in world.slack.messages for b in m.blocks if b["type"] == "actions"]
 
 
 def test_a_digest_is_sent_once_even_to_a_subscription_that_had_that_days_report(tmp_path):

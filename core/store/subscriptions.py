@@ -33,6 +33,8 @@ def add_subscription(conn: Connection, new: Subscription) -> tuple[Subscription,
     }
     if new.subscribed_by is not None:  # an operator's re-add keeps who subscribed the chat
         options["subscribed_by"] = new.subscribed_by
+    if new.workspace is not None:  # and the Slack workspace a chat command recorded
+        options["workspace"] = new.workspace
     if existing is None:
         values = _identity(new) | options | {"status": new.status.value, "created_at": now}
         id_ = conn.execute(insert(SubscriptionRow).values(values).returning(SubscriptionRow.id)).scalar_one()
@@ -129,4 +131,5 @@ def _from_row(row: RowMapping) -> Subscription:
         subscribed_by=row["subscribed_by"],
         cadence=Cadence(row["cadence"]),
         rules=Rules(tuple(row["include_terms"]), tuple(row["exclude_terms"])),
+        workspace=row["workspace"],
     )

@@ -1,7 +1,7 @@
 """Keyword rules and daily or weekly delivery per subscription: three columns of ``subscriptions``.
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Created: 2026-12-06
 
 ``cadence`` is ``daily`` (each day's report) or ``weekly`` (one digest of the week's strongest
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
