@@ -38,6 +38,7 @@ from delivery.dryrun import CallLog
 from delivery.email import DryRunMailer, EmailAdapter, SmtpMailer
 from delivery.email_render import EmailRenderer
 from delivery.holding import LedgerPolicy
+from delivery.notes import header_archive
 from delivery.slack import DryRunApi, SlackAdapter, WebApi, make_client
 from delivery.slack_workspaces import WorkspaceApis
 from delivery.telegram import TelegramAdapter
@@ -161,7 +162,7 @@ def dkim_signer(settings: Settings) -> DkimSigner | None:
 async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
     links = archive_url(settings)
     renderer = EmailRenderer(
-        archive_url=(lambda report: links(report.date)) if links else None, votes=settings.feedback_buttons
+        archive_url=lambda report: header_archive(report, links), votes=settings.feedback_buttons
     )
     signer = dkim_signer(settings)  # a dry run signs too: a bad key shows before the real run
     if calls is not None:
@@ -282,7 +283,8 @@ async def deliver_channels(
     dry_run: bool = False,
     ledger: Ledger | None = None,
 ) -> list[ChannelRun]:
-    """Deliver ``report`` to every confirmed subscription of ``channels``; the channels at once.
+    """Deliver ``report`` to every confirmed subscription of ``channels`` that takes its kind of
+    report (daily, or a weekly digest); the channels at once.
 
     ``ledger`` stands in for the store's (the service wraps it to stop starting messages on
     SIGTERM)."""
@@ -294,7 +296,8 @@ async def deliver_channels(
 async def _deliver(
     store: Store, base: Ledger, report: Report, settings: Settings, channel: Channel, dry_run: bool
 ) -> ChannelRun:
-    subscriptions = store.iter_subscriptions(channel, SubscriptionStatus.CONFIRMED)
+    # A daily report to the daily subscriptions, a weekly digest to the weekly ones.
+    subscriptions = store.iter_subscriptions(channel, SubscriptionStatus.CONFIRMED, cadence=report.cadence)
     first = next(subscriptions, None)
     if first is None:
         return ChannelRun(channel)
@@ -310,7 +313,7 @@ async def preview_channels(
     """Dry runs of ``report`` to ``subscriptions`` that need no store: what the demo shows."""
     runs = []
     for channel in CHANNELS:
-        wanted = [s for s in subscriptions if s.channel == channel]
+        wanted = [s for s in subscriptions if s.channel == channel and s.cadence is report.cadence]
         if wanted:
             runs.append(await _run(report, settings, channel, wanted, MemoryLedger(), "a preview"))
     return runs

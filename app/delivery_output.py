@@ -14,16 +14,18 @@ from rich.table import Table
 
 from app.channels import ChannelRun
 from core.models import DeliveryRecord, DeliveryStatus, SlackWorkspace, Subscription, SubscriptionStatus
+from core.rules import describe
 from delivery.base import DeliveryResult
 
 
 def subscriptions_table(subscriptions: list[Subscription]) -> Table:
     workspaces = any(sub.workspace for sub in subscriptions)  # a column only when Slack has several
-    columns = ("address", "status", "sections", "language") + (("workspace",) if workspaces else ())
-    table = Table(*columns, title="Subscriptions")
+    columns = ("address", "status", "sections", "language", "cadence", "rules")
+    table = Table(*columns, *(("workspace",) if workspaces else ()), title="Subscriptions")
     for sub in subscriptions:
         sections = ",".join(sub.sections) or "all"
-        row = [sub.target, sub.status.value, sections, sub.language or "report's"]
+        rules = escape(describe(sub.rules)) or "none"
+        row = [sub.target, sub.status.value, sections, sub.language or "report's", sub.cadence.value, rules]
         table.add_row(*row, *([sub.workspace or "bot token"] if workspaces else []))
     if not subscriptions:
         table.caption = "none yet: `aidaily subscriptions add slack:C0123ABCD` adds one"

@@ -5,15 +5,19 @@ turn them into a ``Chat`` and a command or a question, and format the ``Reply`` 
 platform. Everything a user can ask for is decided here, once:
 
 - ``today``: the latest report's title, date, counts and headlines by section (only the
-  chat's sections when it has chosen some), with a link to the web archive;
+  chat's sections and the items its rules allow, when it has chosen some), with a link to the
+  web archive;
 - ``more <topic>`` and free text: a grounded answer from the stored items (``bot.answer.ask``);
-- ``subscribe [sections]`` / ``unsubscribe`` / ``sections [list|all]``: the chat's own
-  subscription, stored as ``aidaily subscriptions add slack:C…`` would store it (confirmed), with
-  the user who subscribed it. Changing it (``sections`` with a choice too) is for whoever the
-  platform says runs the chat (``Chat.admin``: a Telegram group's administrators, a Slack
-  workspace's admins and owners, the one user of a private chat) and, in Slack, for the user who
-  subscribed the channel; anyone else is told politely who can (``changes_subscription`` tells
-  the bots when to ask the platform);
+- ``subscribe [sections] [daily|weekly] [+term ...] [-term ...]`` / ``unsubscribe`` /
+  ``sections [list|all]``: the chat's own subscription, stored as ``aidaily subscriptions add
+  slack:C…`` would store it (confirmed), with the user who subscribed it; ``+OpenAI
+  +"language model" -crypto`` are its keyword rules (``core.rules``: only items with an
+  included term, never one with an excluded term), and ``subscribe`` states them all anew.
+  Changing it (``sections`` with a choice too) is for whoever the platform says runs the chat
+  (``Chat.admin``: a Telegram group's administrators, a Slack workspace's admins and owners,
+  the one user of a private chat) and, in Slack, for the user who subscribed the channel;
+  anyone else is told politely who can (``changes_subscription`` tells the bots when to ask
+  the platform);
 - ``help`` / ``start``; any other command gets the help text, never an error.
 
 A question asked in a digest's thread (Slack) or as a reply to a digest message (Telegram)
@@ -34,9 +38,10 @@ from datetime import date
 from bot.answer import Answer, Answerer, ask, language_of
 from bot.search import SearchIndex
 from core.models import ITEM_SECTIONS, SECTION_BY_KEY, Channel, Report, Subscription, SubscriptionStatus
+from core.rules import view_for
 from core.store import Store
 from core.store.report_items import ReportedItem
-from core.subscriptions import parse_sections
+from core.subscriptions import ChatOptions, parse_chat_options, parse_sections
 from core.text import fold
 
 #: The commands, in menu order, with their one-line English description (Telegram's menu).
@@ -45,7 +50,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "The commands"),
     ("today", "Today's report: sections and headlines"),
     ("more", "More on a topic, e.g. /more GPT-5.2"),
-    ("subscribe", "Deliver the daily digest here (optionally only some sections)"),
+    ("subscribe", "Deliver the digest here: /subscribe [sections] [weekly] [+include] [-exclude]"),
     ("unsubscribe", "Stop the daily digest here"),
     ("sections", "Show or choose the sections delivered here"),
 )
@@ -54,7 +59,7 @@ COMMANDS_ZH: dict[str, str] = {
     "help": "指令說明",
     "today": "今日報告：段落與標題",
     "more": "某個主題的更多內容，例如 /more GPT-5.2",
-    "subscribe": "在這裡接收每日摘要（可只選部分段落）",
+    "subscribe": "在這裡接收摘要：/subscribe [段落] [weekly] [+包含詞] [-排除詞]",
     "unsubscribe": "停止在這裡接收每日摘要",
     "sections": "查看或選擇這裡接收的段落",
 }
@@ -178,8 +183,9 @@ class Conversation:
         if report is None:
             return Reply(_TEXT[language]["no_report"])
         subscription = self._subscription(chat)
-        wanted = subscription.wants if subscription is not None else (lambda key: True)
-        return Reply(self._headlines(report, wanted, language))
+        if subscription is None:
+            return Reply(self._headlines(report, lambda key: True, language))
+        return Reply(self._headlines(view_for(report, subscription), subscription.wants, language))
 
     def _headlines(self, report: Report, wanted: Callable[[str], bool], language: str) -> str:
         words = _TEXT[language]
@@ -204,20 +210,22 @@ class Conversation:
         if not _may_change(chat, existing):
             return _refusal(chat, language)
         try:
-            sections = parse_sections(_section_list(argument))
+            options = parse_chat_options(argument)
         except ValueError as exc:
             return Reply(str(exc))
         wanted = Subscription(
             chat.channel,
             chat.address,
             chat.thread,
-            sections,
+            options.sections,
             status=SubscriptionStatus.CONFIRMED,
             subscribed_by=_subscriber(chat, existing),
+            cadence=options.cadence,
+            rules=options.rules,
             workspace=chat.workspace,
         )
         self.store.add_subscription(wanted)
-        return Reply(_TEXT[language]["subscribed"].format(sections=_section_names(sections, language)))
+        return Reply(_subscribed(options, language))
 
     def _unsubscribe(self, chat: Chat, argument: str, language: str) -> Reply:
         subscription = self._subscription(chat)
@@ -333,6 +341,19 @@ def _heading(key: str, language: str) -> str:
     return spec.heading if language == "zh" else spec.heading_en
 
 
+def _subscribed(options: ChatOptions, language: str) -> str:
+    words = _TEXT[language]
+    sections = _section_names(options.sections, language)
+    lines = [words["subscribed"].format(cadence=words[options.cadence.value], sections=sections)]
+    if options.rules.include:
+        lines.append(words["include"].format(terms=", ".join(options.rules.include)))
+    if options.rules.exclude:
+        lines.append(words["exclude"].format(terms=", ".join(options.rules.exclude)))
+    if options.rules.empty:
+        lines.append(words["no_rules"])
+    return "\n".join(lines)
+
+
 def _section_names(sections: tuple[str, ...], language: str) -> str:
     if not sections:
         return _TEXT[language]["all_sections"]
@@ -348,7 +369,12 @@ _TEXT = {
         "count": "{items} items",
         "full": "Full report: {url}",
         "more_usage": "Tell me the topic: /more GPT-5.2",
-        "subscribed": "Subscribed: the daily digest will be delivered here ({sections}).",
+        "subscribed": "Subscribed: the {cadence} digest will be delivered here ({sections}).",
+        "daily": "daily",
+        "weekly": "weekly",
+        "include": "Only items mentioning: {terms}.",
+        "exclude": "Never items mentioning: {terms}.",
+        "no_rules": "Every item (keyword rules: /subscribe +OpenAI -crypto).",
         "unsubscribed": "Unsubscribed: no more daily digests here. /subscribe to start again.",
         "not_subscribed": "This chat is not subscribed. /subscribe to get the daily digest here.",
         "sections": (
@@ -370,7 +396,12 @@ _TEXT = {
         "count": "共 {items} 則",
         "full": "完整報告：{url}",
         "more_usage": "請告訴我主題：/more GPT-5.2",
-        "subscribed": "已訂閱：每日摘要會送到這裡（{sections}）。",
+        "subscribed": "已訂閱：{cadence}摘要會送到這裡（{sections}）。",
+        "daily": "每日",
+        "weekly": "每週",
+        "include": "只收提到這些詞的項目：{terms}。",
+        "exclude": "不收提到這些詞的項目：{terms}。",
+        "no_rules": "接收全部項目（關鍵字規則：/subscribe +OpenAI -加密貨幣）。",
         "unsubscribed": "已取消訂閱：這裡不再收到每日摘要。輸入 /subscribe 可重新訂閱。",
         "not_subscribed": "這個對話尚未訂閱。輸入 /subscribe 在這裡接收每日摘要。",
         "sections": "這裡接收：{sections}。\n用 /sections research tools（或 /sections all）選擇：{known}",

@@ -222,7 +222,7 @@ class _Handlers:
         respond: Callable[..., Any],
         client: AsyncWebClient,
     ) -> None:
-        name, argument = split_command(command.get("text") or "")
+        name, argument = split_command(_unescaped(command.get("text") or ""))
         chat = _chat(command["channel_id"], command.get("user_id"), command.get("team_id"))
         if name in _INSTANT or name not in _COMMAND_NAMES:
             await ack(
@@ -243,7 +243,7 @@ class _Handlers:
         the digest section whose thread it was asked in."""
         name, argument = split_command(text)
         if text.strip() and name in _COMMAND_NAMES and name != "more":
-            return self.conversation.command(chat, name, argument)
+            return self.conversation.command(chat, name, _unescaped(argument))
         context = self.conversation.digest_context(chat, parent) if parent else None
         return self.conversation.question(chat, text, context)
 
@@ -254,6 +254,12 @@ class _Handlers:
         """An answer when ``thread`` is one of our digest sections, else None (not ours to answer)."""
         context = self.conversation.digest_context(chat, thread)
         return None if context is None else self.conversation.question(chat, text, context)
+
+
+def _unescaped(text: str) -> str:
+    """Text as the user typed it: Slack sends ``&``, ``<`` and ``>`` as entities, which a
+    keyword term ("AT&T") must not keep."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class RecentIds:

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     report_language: Literal["zh-TW", "en"] = Field("zh-TW", description="Language of report text")
     max_items_per_section: int = Field(12, ge=1, description="Cap on items in one section")
     public_url: AnyHttpUrl | None = Field(None, description="Where the web archive is reached")
+    weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
+        "mon",
+        description="The weekday whose run also delivers the weekly digest (of that day's report and"
+        " the six before it) to weekly subscriptions",
+    )
+    weekly_items: int = Field(5, ge=1, le=50, description="Stories per section of the weekly digest")
 
     # Fetching
     fetch_concurrency: int = Field(8, ge=1, le=64, description="Feeds fetched at once")

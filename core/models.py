@@ -143,6 +143,28 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
+class Cadence(StrEnum):
+    """How often a subscription is served: each day's report, or one weekly digest."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """A subscription's keyword rules, as the user wrote them (normalized: ``core.rules``).
+
+    With ``include`` terms, an item must match one of them; an item matching any ``exclude``
+    term is left out, whatever it includes. No terms: every item."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.include and not self.exclude
+
+
 class SubscriptionStatus(StrEnum):
     PENDING = "pending"  # email: waiting for the double opt-in confirmation
     CONFIRMED = "confirmed"
@@ -162,6 +184,8 @@ class Subscription:
     status: SubscriptionStatus = SubscriptionStatus.CONFIRMED
     id: int | None = None
     subscribed_by: str | None = None  # the chat user who subscribed it, when one did
+    cadence: Cadence = Cadence.DAILY
+    rules: Rules = Rules()
     workspace: str | None = None  # Slack: the team whose installation posts here (None: the bot token)
 
     @property
@@ -432,6 +456,8 @@ class Report:
     language: str = "zh-TW"
     cover_image: str = ""
     left_out: tuple[tuple[str, int], ...] = ()  # (reason, topics) the editor left out of the report
+    cadence: Cadence = Cadence.DAILY  # WEEKLY: a digest of a week's reports (core.report.weekly)
+    filtered: int = 0  # items one subscription's rules left out of this view of it (core.rules)
 
     @property
     def items(self) -> tuple[Item, ...]:

@@ -1,5 +1,6 @@
 """Reading what a user types for a subscription: ``slack:C0123ABCD``, ``telegram:-1001234/45``,
-``email:someone@example.org``, a section list and a language.
+``email:someone@example.org``, a section list, a language, daily or weekly, and keyword rules
+(``core.rules``); and the chat bots' ``subscribe research weekly +OpenAI -crypto``.
 
 Pure functions; each mistake raises ``ValueError`` with one line that says how to fix it.
 """
@@ -7,8 +8,11 @@ Pure functions; each mistake raises ``ValueError`` with one line that says how t
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass, field
 
-from core.models import SECTION_BY_KEY, Channel, Subscription, SubscriptionStatus
+from core.models import SECTION_BY_KEY, Cadence, Channel, Rules, Subscription, SubscriptionStatus
+from core.rules import make_rules, parse_terms
 
 FORMS = "slack:CHANNEL_ID, telegram:CHAT_ID[/TOPIC_ID] or email:someone@example.org"
 LANGUAGES = ("zh-TW", "en")
@@ -93,12 +97,36 @@ def parse_language(text: str | None) -> str | None:
     raise ValueError(f"unknown language {text!r}: use {' or '.join(LANGUAGES)}")
 
 
+#: The words for daily and weekly, as the CLI, the web form and the chat commands take them.
+CADENCES = {
+    "daily": Cadence.DAILY,
+    "weekly": Cadence.WEEKLY,
+    "每日": Cadence.DAILY,
+    "每天": Cadence.DAILY,
+    "每週": Cadence.WEEKLY,
+    "每周": Cadence.WEEKLY,
+}
+
+
+def parse_cadence(text: str | None) -> Cadence:
+    """``daily`` or ``weekly`` (or 每日 / 每週); None is daily."""
+    if text is None:
+        return Cadence.DAILY
+    try:
+        return CADENCES[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"unknown frequency {text[:40]!r}: use daily or weekly") from None
+
+
 def new_subscription(
     target: str,
     *,
     sections: str | None = None,
     language: str | None = None,
     confirmed: bool = False,
+    cadence: str | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
     workspace: str | None = None,
 ) -> Subscription:
     """The subscription a user asked for. Email waits for double opt-in unless ``confirmed``;
@@ -115,5 +143,41 @@ def new_subscription(
         sections=parse_sections(sections),
         language=parse_language(language),
         status=SubscriptionStatus.PENDING if pending else SubscriptionStatus.CONFIRMED,
+        cadence=parse_cadence(cadence),
+        rules=make_rules(include, exclude),
         workspace=slack_workspace(workspace),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOptions:
+    """What a chat's ``subscribe`` command asks for."""
+
+    sections: tuple[str, ...] = ()
+    cadence: Cadence = Cadence.DAILY
+    rules: Rules = field(default_factory=Rules)
+
+
+# One word of a chat command: an optional + or -, then a quoted phrase ("…", “…”, 「…」; an
+# unclosed quote runs to the end) or a run of anything but spaces, commas and quotes.
+_WORD = re.compile(r'([+-]?)(?:"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|([^\s,、"“「]+))')
+_DASH_LIKE = str.maketrans(dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63"), "-"))
+
+
+def parse_chat_options(argument: str) -> ChatOptions:
+    """``research tools weekly +OpenAI +"language model" -crypto`` -> sections, daily or weekly,
+    and the terms to include (+) and exclude (-); ``all`` is every section, as is naming none."""
+    text = unicodedata.normalize("NFKC", argument).translate(_DASH_LIKE)
+    sections, cadence, include, exclude = [], Cadence.DAILY, [], []
+    for match in _WORD.finditer(text):
+        sign, word = match.group(1), next((g for g in match.groups()[1:] if g is not None), "")
+        if word in ("+", "-"):  # a sign with nothing after it
+            continue
+        if sign:
+            (include if sign == "+" else exclude).append(word)
+        elif word.lower() in CADENCES:
+            cadence = CADENCES[word.lower()]
+        elif word and word.lower() != "all":
+            sections.append(word.lower())
+    rules = Rules(parse_terms(include), parse_terms(exclude))
+    return ChatOptions(parse_sections(",".join(sections)), cadence, rules)

@@ -2,7 +2,12 @@
 
 ``deliver(adapter, report, subscription, ledger)`` serves one subscription:
 
-1. ``adapter.plan(report, subscription)`` lists every message that should exist, parents first;
+1. ``adapter.plan(report, subscription)`` lists every message that should exist, parents first,
+   of the report as the subscription receives it: the items its keyword rules allow
+   (``core.rules.view_for``, which counts the others for the header's "3 items filtered by
+   your rules"); a weekly subscription gets nothing of a daily report and a daily one nothing
+   of a weekly digest, whose messages are keyed ``weekly/...`` in the ledger, apart from the
+   same day's daily report;
 2. the subscription's day is claimed for this run (``delivery.holding.held``): while another
    live run holds it, this one waits, so two runs of one day never serve one subscription at
    once; a dead holder's claim is taken over once its lease has run out;
@@ -45,7 +50,8 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Se
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from core.models import DeliveryRecord, DeliveryStatus, Report, Subscription
+from core.models import Cadence, DeliveryRecord, DeliveryStatus, Report, Subscription
+from core.rules import view_for
 from delivery.base import Adapter, DeliveryError, DeliveryResult, DeliveryStopped, Ledger, OutgoingMessage
 from delivery.holding import LedgerFailure, LedgerPolicy, held, use
 
@@ -62,7 +68,9 @@ async def deliver(
 ) -> DeliveryResult:
     """Send what is missing of ``report`` to ``subscription``; see the module docstring.
     ``LedgerFailure`` if the ledger failed (``deliver_all`` retries it)."""
-    plan = adapter.plan(report, subscription)
+    if subscription.cadence is not report.cadence:  # not its kind of report: nothing to send
+        return DeliveryResult(subscription, planned=0)
+    plan = _keyed(report.cadence, adapter.plan(view_for(report, subscription), subscription))
     _check_order(plan)
     tally = _Tally(subscription, planned=len(plan))
     try:
@@ -222,6 +230,15 @@ async def _deliver_one(
             # In the result, for the caller to show; the traceback only when debugging.
             log.debug("delivery to %s failed", subscription.target, exc_info=True)
             return DeliveryResult(subscription, planned=0, failed=1, error=f"{type(exc).__name__}: {exc}")
+
+
+def _keyed(cadence: Cadence, plan: list[OutgoingMessage]) -> list[OutgoingMessage]:
+    """A weekly digest's keys ``weekly/header``, ``weekly/section:research``...: a subscription
+    that had the day's daily report (before it turned weekly) still gets the digest, once."""
+    if cadence is Cadence.DAILY:
+        return plan
+    prefix = f"{cadence.value}/"
+    return [replace(m, key=prefix + m.key, parent=m.parent and prefix + m.parent) for m in plan]
 
 
 def _check_order(plan: Sequence[OutgoingMessage]) -> None:

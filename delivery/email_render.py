@@ -7,11 +7,15 @@ unsubscribe and preferences links, the address). ``compiled.personalize(values)`
 with one pass of a regular expression: a value is never read as a placeholder itself, and it is
 HTML-escaped in the HTML part.
 
-**Compiled once.** What a subscription may change is its language (the fixed words) and its
-sections; each distinct (language, sections) is a *variant*, compiled once per report and kept,
-so ten thousand subscribers with the default choices cost one MJML compilation, and the number
-of compilations never grows with the number of recipients. The placeholders carry a random
-nonce drawn for each compilation, so no feed text can spell one.
+**Compiled once.** What a subscription may change is its language (the fixed words), its
+sections and, through its keyword rules, which items it gets; each distinct outcome is a
+*variant*, made once per report and kept. MJML compiles only a variant's *skeleton*: the page
+with a placeholder for the header, the table of contents and each section's body (MJML passes
+the HTML inside ``mj-text`` through as it is), which the variant's own fragments then fill.
+So ten thousand subscribers with the default choices cost one MJML compilation, subscribers
+whose rules keep different items of the same sections share one too, and the number of
+compilations never grows with the number of recipients. The placeholders carry a random nonce
+drawn for each compilation, so no feed text can spell one.
 
 **Untrusted text.** Every piece of feed text is cleaned (control characters dropped) and passed
 through ``html.escape`` before it enters the MJML; only absolute http(s) URLs become links
@@ -32,16 +36,19 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from string import Template
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.models import (
     INSIGHT_SECTION,
     READING_SECTION,
+    Cadence,
     Importance,
     Insight,
     Item,
@@ -55,6 +62,7 @@ from core.report.rendering.labels import Labels, labels_for
 from core.report.rendering.markdown import link_target
 from core.report.writing.items import clean_text
 from delivery.email_mime import MimeTemplate
+from delivery.notes import filtered_note
 
 # A wheel carries the templates as delivery/templates (pyproject's package-dir); a source
 # checkout keeps them in the top-level templates/ folder.
@@ -98,6 +106,7 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 CompileMjml = Callable[[str], str]
+_T = TypeVar("_T")
 
 
 def mjml_to_html(source: str) -> str:
@@ -144,8 +153,12 @@ def _placeholder(nonce: str, name: str) -> str:
     return f"@@{nonce}:{name}@@"
 
 
+#: Variants kept (about 270 KiB each for a 60-item report), the least recently used dropped first.
+VARIANTS = 64
+
+
 class EmailRenderer:
-    """Compiles each (report, language, sections) variant once; ``compilations`` counts them."""
+    """Makes each variant of a report once, compiling each skeleton once (``compilations``)."""
 
     def __init__(
         self,
@@ -157,7 +170,8 @@ class EmailRenderer:
         self._archive_url = archive_url or (lambda report: None)
         self._compile = compile_mjml
         self._votes = votes  # 👍 / 👎 links under each item (the web app records them)
-        self._cache: dict[tuple[object, ...], CompiledEmail] = {}
+        self._cache: OrderedDict[tuple[object, ...], CompiledEmail] = OrderedDict()
+        self._skeletons: OrderedDict[tuple[object, ...], tuple[str, str]] = OrderedDict()  # nonce, html
         self.compilations = 0
 
     def for_subscription(
@@ -166,18 +180,30 @@ class EmailRenderer:
         """The variant for a subscription's ``sections`` (empty: all) and ``language``."""
         labels = labels_for(language or report.language)
         wanted = tuple(s for s in _all_keys(report) if not sections or s in sections)
-        key = (report.date, report.generated_at, report.title, labels.language, wanted)
-        if key not in self._cache:
-            if len(self._cache) > 32:  # a long-running service renders day after day
-                self._cache.clear()
-            self._cache[key] = self._build(report, labels, wanted)
+        key = (report.date, report.generated_at, report.title, labels.language, wanted, _kept(report, wanted))
+        return _cached(self._cache, key, lambda: self._build(report, labels, wanted))
+
+    def _skeleton(self, report: Report, labels: Labels, wanted: tuple[str, ...]) -> tuple[_Parts, str]:
+        """The variant's parts and its compiled skeleton (shared by variants showing the same
+        sections of the same report in the same language)."""
+        archive = self._archive_url(report)
+        votes = self._votes and report.cadence is Cadence.DAILY  # a digest's items: voted in the dailies
+        shown = _Parts(report, labels, wanted, archive, "", votes=votes).shown()
+        key = (report.date, report.generated_at, report.title, report.cadence, labels.language, shown)
+
+        def compiled() -> tuple[str, str]:
+            nonce = secrets.token_hex(8)
             self.compilations += 1
-        return self._cache[key]
+            parts = _Parts(report, labels, wanted, archive, nonce, votes=votes)
+            return nonce, self._compile(parts.skeleton())
+
+        nonce, skeleton = _cached(self._skeletons, key, compiled)
+        return _Parts(report, labels, wanted, archive, nonce, votes=votes), skeleton
 
     def _build(self, report: Report, labels: Labels, wanted: tuple[str, ...]) -> CompiledEmail:
-        nonce = secrets.token_hex(8)
-        parts = _Parts(report, labels, wanted, self._archive_url(report), nonce, votes=self._votes)
-        compiled, text, subject = self._compile(parts.mjml()), parts.text(), parts.subject()
+        parts, skeleton = self._skeleton(report, labels, wanted)
+        nonce = parts.nonce
+        compiled, text, subject = parts.fill(skeleton), parts.text(), parts.subject()
         return CompiledEmail(
             subject=subject,
             html=compiled,
@@ -188,6 +214,31 @@ class EmailRenderer:
             mime=MimeTemplate(text, compiled, _pattern(nonce), subject),
             report_date=report.date,
         )
+
+
+def _cached(
+    cache: OrderedDict[tuple[object, ...], _T], key: tuple[object, ...], make: Callable[[], _T]
+) -> _T:
+    """``cache[key]``, made by ``make`` when missing; the least recently used go past ``VARIANTS``
+    (a long-running service renders day after day)."""
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = make()
+        if len(cache) > VARIANTS:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return found
+
+
+def _kept(report: Report, wanted: tuple[str, ...]) -> tuple[object, ...]:
+    """What a subscription's keyword rules kept of the ``wanted`` sections: nothing to tell
+    apart when they left nothing out (``filtered`` counts only the wanted sections)."""
+    if not report.filtered:
+        return (report.cadence,)
+    shown = [s for s in report.sections if s.key in wanted]
+    kept = tuple((tuple(i.title for i in s.items), tuple(b.url for b in s.more)) for s in shown)
+    return (report.cadence, report.filtered, kept)
 
 
 def _all_keys(report: Report) -> tuple[str, ...]:
@@ -245,7 +296,9 @@ class _Parts:
 
     def counts(self) -> str:
         items = sum(len(s.items) for s in self.item_sections)
-        return self.words["counts"].format(items=items, sections=len(self.item_sections))
+        counts = self.words["counts"].format(items=items, sections=len(self.item_sections))
+        note = filtered_note(self.report, self.labels.language)  # "3 items filtered by your rules"
+        return f"{counts} · {note}" if note else counts
 
     def stats(self) -> str:
         return self.labels.footer_counts.format(
@@ -265,17 +318,47 @@ class _Parts:
 
     # --- HTML ---------------------------------------------------------------------------------
 
+    def shown(self) -> tuple[str, ...]:
+        """The sections the page shows: what its skeleton depends on, beside the report."""
+        return tuple(anchor for anchor, _, _ in self.toc_entries())
+
     def mjml(self) -> str:
+        """The whole page as MJML (the skeleton filled before compiling: what ``fill`` of the
+        compiled skeleton equals)."""
+        return self.fill(self.skeleton())
+
+    def skeleton(self) -> str:
+        """The page as MJML with a placeholder for the header, the contents and each body."""
         title = _e(self.subject())
         return _template("report.mjml").substitute(
             lang=html.escape(self.labels.language, quote=True),
             title=title,
             preview=_e(clean_text(self.report.description or self.report.summary or self.subject())[:150]),
-            header=self.header_html(),
-            toc=self.toc_html(),
-            sections="\n".join(self.section_blocks()),
+            header=self._part("header"),
+            toc=self._part("toc"),
+            sections="\n".join(self.section_blocks(self._part)),
             footer=self.footer_html(),
         )
+
+    def fill(self, skeleton: str) -> str:
+        """``skeleton`` (MJML or its HTML) with this variant's header, contents and bodies, in one
+        pass: an inserted fragment is never read for placeholders."""
+        fragments = {"header": self.header_html, "toc": self.toc_html, **self._bodies()}
+        pattern = re.compile(re.escape(f"@@{self.nonce}:part:") + r"([a-z_]+)@@")
+        return pattern.sub(lambda m: fragments[m.group(1)](), skeleton)
+
+    def _part(self, name: str) -> str:
+        return f"@@{self.nonce}:part:{name}@@"
+
+    def _bodies(self) -> dict[str, Callable[[], str]]:
+        bodies: dict[str, Callable[[], str]] = {
+            s.key: (lambda s=s: self._items(s)) for s in self.item_sections
+        }
+        if self.insight:
+            bodies[INSIGHT_SECTION.key] = self._insight
+        if self.reading:
+            bodies[READING_SECTION.key] = self._reading
+        return bodies
 
     def header_html(self) -> str:
         brand = f"{_e(self.words['brand'])} · {self.report.date.isoformat()}"
@@ -299,15 +382,20 @@ class _Parts:
         heading = f'<h2 id="toc" style="margin:0 0 6px;font-size:18px">{_e(self.words["contents"])}</h2>'
         return heading + f'<ol style="margin:0;padding-left:22px">{"".join(rows)}</ol>'
 
-    def section_blocks(self) -> list[str]:
+    def section_blocks(self, body: Callable[[str], str]) -> list[str]:
+        """One MJML section per section shown, ``body(key)`` inside."""
         blocks = [
-            self._section(s.key, self.labels.sections.get(s.key, s.heading), self._items(s))
+            self._section(s.key, self.labels.sections.get(s.key, s.heading), body(s.key))
             for s in self.item_sections
         ]
         if self.insight:
-            blocks.append(self._section(INSIGHT_SECTION.key, self.labels.insight_heading, self._insight()))
+            blocks.append(
+                self._section(INSIGHT_SECTION.key, self.labels.insight_heading, body(INSIGHT_SECTION.key))
+            )
         if self.reading:
-            blocks.append(self._section(READING_SECTION.key, self.labels.reading_heading, self._reading()))
+            blocks.append(
+                self._section(READING_SECTION.key, self.labels.reading_heading, body(READING_SECTION.key))
+            )
         return blocks
 
     def _section(self, anchor: str, heading: str, body: str) -> str:
@@ -344,12 +432,13 @@ class _Parts:
         if clean_text(item.importance_reason):
             meta += f" — {_e(item.importance_reason)}"
         sources = " · ".join(self._source(s.name, s.url) for s in item.sources)
-        meta += f"<br>{_e(labels.sources)}{_e(labels.colon)}{sources or _e(labels.empty_part)}"
+        # <br /> as MJML writes it: a body filled in after compiling reads as if compiled.
+        meta += f"<br />{_e(labels.sources)}{_e(labels.colon)}{sources or _e(labels.empty_part)}"
         if item.follow_up:
             note = labels.follow_up_text.format(
                 date=item.follow_up.date.isoformat(), title=item.follow_up.title
             )
-            meta += f"<br>{_e(labels.follow_up)}{_e(labels.colon)}{_e(note)}"
+            meta += f"<br />{_e(labels.follow_up)}{_e(labels.colon)}{_e(note)}"
         meta += self._votes_html(item)
         return (
             f'<h3 style="margin:18px 0 4px;font-size:17px">{number}. {_e(item.title)}</h3>'
@@ -367,7 +456,7 @@ class _Parts:
         # newsletter past Gmail's clipping size.
         if not (self.votes and votable(item)):
             return ""
-        return "<br>" + self._a(self._vote_url(item), _VOTE_ICONS)
+        return "<br />" + self._a(self._vote_url(item), _VOTE_ICONS)
 
     def _votes_text(self, item: Item) -> list[str]:
         if not (self.votes and votable(item)):

@@ -13,7 +13,8 @@ Setting it up
    ``not_in_channel``.
 5. Find the channel's ID (channel name > "View channel details" > bottom of "About", e.g.
    ``C0123ABCD``) and subscribe it: ``aidaily subscriptions add slack:C0123ABCD``
-   (``--sections top_headlines,research`` to send only some sections).
+   (``--sections top_headlines,research`` to send only some sections, ``--include`` /
+   ``--exclude`` for keyword rules, ``--cadence weekly`` for one digest a week).
 6. ``aidaily deliver --channel slack --dry-run`` writes the exact calls to
    ``out/<date>.slack.jsonl``; without ``--dry-run`` (and with the token set) they are sent.
    ``aidaily deliveries`` shows what was sent, what failed and why.

@@ -28,6 +28,7 @@ from core.models import (
     INSIGHT_SECTION,
     READING_SECTION,
     Brief,
+    Cadence,
     Item,
     ItemRef,
     Report,
@@ -39,6 +40,7 @@ from core.platforms.text import pack, split_text
 from core.platforms.votes import EMOJI, button_data, votable
 from core.report.rendering.labels import Labels, labels_for
 from delivery.base import OutgoingMessage
+from delivery.notes import filtered_note, header_archive
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +87,11 @@ def plan(
     with 👍 / 👎 buttons under each item."""
     language = subscription.language or report.language
     labels, chrome = labels_for(language), _CHROME["en" if labels_for(language).language == "en" else "zh-TW"]
-    url = archive_url(report.date) if archive_url else None
-    messages = [_header(report, chrome, url, limits)]
-    for key, heading, units in _sections(report, labels, report.date if votes else None):
+    url = header_archive(report, archive_url)
+    messages = [_header(report, chrome, url, limits, filtered_note(report, labels.language))]
+    # A weekly digest's items come from other days than its own: their votes are cast in the dailies.
+    votes_on = report.date if votes and report.cadence is Cadence.DAILY else None
+    for key, heading, units in _sections(report, labels, votes_on):
         if units and subscription.wants(key):
             messages += _thread(key, heading, units, chrome, limits)
     return messages
@@ -96,11 +100,15 @@ def plan(
 # --- the header -------------------------------------------------------------------------------
 
 
-def _header(report: Report, chrome: _Chrome, archive: str | None, limits: SlackLimits) -> OutgoingMessage:
+def _header(
+    report: Report, chrome: _Chrome, archive: str | None, limits: SlackLimits, note: str | None = None
+) -> OutgoingMessage:
     counts = chrome.counts.format(
         items=len(report.items), articles=report.articles_count, topics=report.topics_count
     )
     lines = [f"*{report.date.isoformat()}*  ·  {escape(counts)}"]
+    if note:  # "3 items filtered by your rules"
+        lines.append(f"_{escape(note)}_")
     if archive:
         lines.append(link(archive, chrome.read_online))
     if report.description.strip():

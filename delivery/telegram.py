@@ -23,7 +23,8 @@ Setup
    topic, messages go to General. The bot needs the right to post in that topic (a closed topic
    refuses bots that are not admins).
 5. **Subscribe** with ``aidaily subscriptions add telegram:CHAT_ID[/TOPIC_ID]`` (``--sections``
-   to choose sections) and deliver with ``aidaily deliver --channel telegram``.
+   to choose sections, ``--include`` / ``--exclude`` for keyword rules, ``--cadence weekly``) and
+   deliver with ``aidaily deliver --channel telegram``.
 
 Settings (read by the composition root, handed to :class:`TelegramAdapter`):
 ``AIDAILY_TELEGRAM_BOT_TOKEN``; ``AIDAILY_TELEGRAM_API_URL`` (Bot API base, default
@@ -73,11 +74,12 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
-from core.models import Report, Subscription
+from core.models import Cadence, Report, Subscription
 from core.platforms.telegram_api import DEFAULT_API_URL, Pacing
 from core.report.rendering.labels import Labels, labels_for
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dryrun import CallLog, placeholder
+from delivery.notes import filtered_note
 from delivery.telegram_format import (
     LIMITS,
     PARSE_MODE,
@@ -148,8 +150,11 @@ class TelegramAdapter:
         labels = labels_for(subscription.language or report.language)
         wanted = [thread for thread in threads(report, labels) if subscription.wants(thread.key)]
         item_sections = [s for s in report.sections if s.items and subscription.wants(s.key)]
-        header = render_header(report, item_sections, labels, self._public_url)
-        messages = [OutgoingMessage("header", None, _payload(header, archive_url(self._public_url, report)))]
+        public_url = self._public_url if report.cadence is Cadence.DAILY else None  # see delivery.notes
+        header = render_header(
+            report, item_sections, labels, public_url, filtered_note(report, labels.language)
+        )
+        messages = [OutgoingMessage("header", None, _payload(header, archive_url(public_url, report)))]
         for thread in wanted:
             messages += self._thread_messages(report, thread, labels)
         return messages
@@ -159,7 +164,8 @@ class TelegramAdapter:
         messages = [OutgoingMessage(parent, thread.key, _payload(render_index(thread, labels, self._limits)))]
         for number, text in enumerate(render_parts(thread, self._limits), 1):
             payload = _payload(text)
-            if self._votes and (keyboard := vote_keyboard(report.date, thread, text)):
+            daily = report.cadence is Cadence.DAILY  # a digest's items are voted on in the dailies
+            if self._votes and daily and (keyboard := vote_keyboard(report.date, thread, text)):
                 payload["reply_markup"] = keyboard
             messages.append(OutgoingMessage(f"{parent}/part:{number}", thread.key, payload, parent))
         return messages

@@ -122,15 +122,22 @@ def archive_url(public_url: str | None, report: Report) -> str | None:
 
 
 def render_header(
-    report: Report, sections: Sequence[Section], labels: Labels, public_url: str | None = None
+    report: Report,
+    sections: Sequence[Section],
+    labels: Labels,
+    public_url: str | None = None,
+    note: str | None = None,
 ) -> str:
-    """The day's first message; bounded by construction, so it always fits one message."""
+    """The day's first message; bounded by construction, so it always fits one message.
+    ``note``: a line of our own ("3 items filtered by your rules")."""
     items = sum(len(s.items) for s in sections)
     lines = [
         bold(escape(truncate(clean_text(report.title), _HEADER_TITLE_UNITS))),
         f"{report.date.isoformat()} · " + words(labels)["counts"].format(items=items, sections=len(sections)),
         escape(labels.footer_counts.format(articles=report.articles_count, topics=report.topics_count)),
     ]
+    if note:
+        lines.append(escape(note))
     summary = truncate(clean_text(report.summary), _HEADER_SUMMARY_UNITS)
     if summary:
         lines += ["", escape(summary)]

@@ -1,9 +1,11 @@
 """Running the real ``aidaily serve`` in subprocesses against loopback fakes, on compressed days.
 
-``Site`` is one deployment: a database with a Slack, a Telegram and an email subscription, feeds
-with news for ``days`` consecutive past days, the fake Slack and Telegram APIs and an aiosmtpd
-server, and the environment that points ``aidaily serve`` at all of them with a schedule firing
-every ``period`` seconds, one simulated day a firing. ``site.start()`` starts an instance (a
+``Site`` is one deployment: a database with a Slack, a Telegram and an email subscription (with
+``weekly=True`` one weekly subscription on each channel too, whose digest comes on the fourth
+simulated day, ``Site.weekly_day``), feeds with news for ``days`` consecutive past days, the
+fake Slack and Telegram APIs and an aiosmtpd server, and the environment that points
+``aidaily serve`` at all of them with a schedule firing every ``period`` seconds, one simulated
+day a firing. ``site.start()`` starts an instance (a
 process with its own JSON log file); the helpers wait for runs and read what was delivered.
 """
 
@@ -31,7 +33,8 @@ from fakes.slack_server import SlackServer
 from fakes.smtp_server import SmtpServer
 from fakes.telegram_server import TelegramServer
 
-from core.models import Channel, Run, RunStatus, Subscription
+from app.weekly import WEEKDAYS
+from core.models import Cadence, Channel, Run, RunStatus, Subscription
 from core.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,7 @@ SMTP_PASSWORD = "smtp-serve-test-password"
 ZONE = ZoneInfo("Asia/Taipei")
 BUILD_TIME = clock_time(6, 40)
 CHANNEL, CHAT, EMAIL = "C0SERVETEST", 5550001, "reader@example.org"  # a private chat: no group limit
+WEEKLY_CHANNEL, WEEKLY_CHAT, WEEKLY_EMAIL = "C0SERVEWEEK", 5550002, "weekly@example.org"
 
 
 @dataclass
@@ -77,6 +81,7 @@ class Site:
     start_at: datetime
     env: dict[str, str] = field(default_factory=dict)
     instances: list[Instance] = field(default_factory=list)
+    weekly_day: date | None = None  # the day whose run delivers the weekly digest (weekly=True)
 
     def start(self, **extra_env: str) -> Instance:
         log_path = self.workdir / f"serve-{len(self.instances)}.log"
@@ -145,7 +150,9 @@ class Site:
 
 
 @contextmanager
-def site(tmp_path: Path, database_url: str, *, period: int, days: int, lead_in: float) -> Iterator[Site]:
+def site(
+    tmp_path: Path, database_url: str, *, period: int, days: int, lead_in: float, weekly: bool = False
+) -> Iterator[Site]:
     """A deployment whose first simulated day fires ``lead_in`` seconds from now (see ``Site``)."""
     first_day = datetime.now(ZONE).date() - timedelta(days=days + 5)  # all in the past: real dates
     with ExitStack() as stack:
@@ -163,6 +170,12 @@ def site(tmp_path: Path, database_url: str, *, period: int, days: int, lead_in: 
         start_at = (datetime.now(UTC) + timedelta(seconds=lead_in + 1)).replace(microsecond=0)
         serving = Site(tmp_path, database_url, period, slack, telegram, smtp, first_day, start_at)
         serving.env = _environment(serving, feeds)
+        if weekly:
+            # The fourth day: within the first five that run, even when one or two firings
+            # pass while the service starts (wait_days counts from the first that ran).
+            serving.weekly_day = first_day + timedelta(days=3)
+            serving.env["AIDAILY_WEEKLY_DAY"] = WEEKDAYS[serving.weekly_day.weekday()]
+            _subscribe_weekly(database_url, slack, telegram)
         try:
             yield serving
         finally:
@@ -175,6 +188,16 @@ def _subscribe(database_url: str) -> None:
         store.add_subscription(Subscription(Channel.SLACK, CHANNEL, sections=("research",)))
         store.add_subscription(Subscription(Channel.TELEGRAM, str(CHAT), sections=("research",)))
         store.add_subscription(Subscription(Channel.EMAIL, EMAIL))
+
+
+def _subscribe_weekly(database_url: str, slack: SlackServer, telegram: TelegramServer) -> None:
+    slack.add_channel(WEEKLY_CHANNEL)
+    telegram.add_chat(WEEKLY_CHAT, kind="private")
+    weekly = {"cadence": Cadence.WEEKLY, "sections": ("research",)}
+    with Store.open(database_url) as store:
+        store.add_subscription(Subscription(Channel.SLACK, WEEKLY_CHANNEL, **weekly))
+        store.add_subscription(Subscription(Channel.TELEGRAM, str(WEEKLY_CHAT), **weekly))
+        store.add_subscription(Subscription(Channel.EMAIL, WEEKLY_EMAIL, cadence=Cadence.WEEKLY))
 
 
 def _environment(serving: Site, feeds: FeedServer) -> dict[str, str]:

@@ -56,6 +56,20 @@ def test_today_shows_the_latest_report_headlines_and_archive_link(talk):
     assert "• GPT-5.2" in text or "GPT-5.2" in text
 
 
+def test_today_shows_only_what_the_chats_rules_allow_and_sections_keep_them(talk, store):
+    everything = talk.command(SLACK, "today").text
+    talk.command(SLACK, "subscribe", "-GPT-5.2 -gpt")
+    filtered = talk.command(SLACK, "today").text
+
+    def gpt(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith("•") and "gpt" in line.lower()]
+
+    assert gpt(everything) and not gpt(filtered)
+    assert len(filtered.splitlines()) < len(everything.splitlines())
+    talk.command(SLACK, "sections", "research")  # choosing sections keeps the rules
+    assert store.find_subscription(Channel.SLACK, "C0123ABCD").rules.exclude == ("GPT-5.2", "gpt")
+
+
 def test_today_without_reports_says_so(store):
     talk = Conversation(store, lambda: ItemIndex([]), ExtractiveAnswerer())
     assert talk.command(SLACK, "today").text == "No report has been published yet."

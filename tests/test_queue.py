@@ -112,8 +112,7 @@ def world() -> Iterator[DeliveryWorld]:
 
 
 def settings_for(url: str, world: DeliveryWorld, tmp_path: Path, **extra: object) -> Settings:
-    env = {k.removeprefix("AIDAILY_").lower(): v for k, v in world.env().items()}
-    return load_settings(database_url=url, out_dir=tmp_path / "out", **env, **extra)
+    return world.settings(url, tmp_path / "out", **extra)
 
 
 def stored_report(url: str) -> None:

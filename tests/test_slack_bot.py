@@ -37,7 +37,7 @@ from bot.slack_bot import create_slack_app, slack_routes, socket_mode_handler
 from bot.slack_reply import reply_message
 from core.config import ConfigError, Settings
 from core.llm.client import make_sync_client
-from core.models import Channel, Item, Report, SourceLink, Subscription, SubscriptionStatus
+from core.models import Cadence, Channel, Item, Report, Rules, SourceLink, Subscription, SubscriptionStatus
 from core.platforms.slack_api import slack_pacer
 from core.platforms.slack_mrkdwn import DEFAULT_LIMITS
 from core.report.rendering.markdown import render_markdown
@@ -492,6 +492,26 @@ def test_slash_subscribe_then_the_subscription_is_confirmed(slack, store, db_con
     stored = store.find_subscription(Channel.SLACK, CHANNEL)
     assert (stored.sections, stored.status) == (("research", "tools"), SubscriptionStatus.CONFIRMED)
     assert stored.subscribed_by == BOSS
+
+
+def test_slash_subscribe_sets_weekly_and_keyword_rules_as_typed(slack, store, db_conversation):
+    # Slack sends "&", "<" and ">" as entities; the stored term is what the user typed.
+    typed = "subscribe research weekly +OpenAI +“language model” -AT&amp;T -(.*)coin"
+    [(_, [answer])] = run_commands(slack, db_conversation, typed, user=BOSS)
+    stored = store.find_subscription(Channel.SLACK, CHANNEL)
+    assert stored.cadence is Cadence.WEEKLY and stored.sections == ("research",)
+    assert stored.rules == Rules(("OpenAI", "language model"), ("AT&T", "(.*)coin"))
+    assert "weekly digest" in answer["text"] and "OpenAI, language model" in answer["text"]
+    assert "AT&amp;T" in answer["text"]  # escaped again for mrkdwn
+    run_commands(slack, db_conversation, "subscribe", user=BOSS)  # states it all anew
+    again = store.find_subscription(Channel.SLACK, CHANNEL)
+    assert again.rules == Rules() and again.cadence is Cadence.DAILY
+
+
+def test_slash_subscribe_with_a_hostile_term_says_so_and_changes_nothing(slack, store, db_conversation):
+    [(_, [answer])] = run_commands(slack, db_conversation, "subscribe +.* -" + "x" * 200, user=BOSS)
+    assert "no letter or digit" in answer["text"]
+    assert store.find_subscription(Channel.SLACK, CHANNEL) is None
 
 
 def test_slash_subscribe_with_an_unknown_section_says_so(slack, store, db_conversation):

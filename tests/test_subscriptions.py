@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_cli import aidaily, assert_one_line_error
 
-from core.models import Channel, Subscription, SubscriptionStatus
+from core.models import Cadence, Channel, Rules, Subscription, SubscriptionStatus
 from core.subscriptions import new_subscription, parse_sections, parse_target
 
 
@@ -144,3 +144,58 @@ def test_paged_iteration_reads_every_matching_subscription_once_in_order(store):
     paged = list(store.iter_subscriptions(Channel.EMAIL, SubscriptionStatus.CONFIRMED, page=4))
     assert paged == expected and len(paged) == 15
     assert list(store.iter_subscriptions(page=5)) == store.subscriptions()
+
+
+def test_cadence_and_rules_are_stored_read_back_and_replaced(store):
+    hostile = Rules(
+        ("OpenAI", '"quoted" \\ term', "語言模型", "'; DROP TABLE subscriptions; --"), ("[red]x",)
+    )
+    sub, _ = store.add_subscription(
+        Subscription(Channel.SLACK, "C0RULES1", cadence=Cadence.WEEKLY, rules=hostile)
+    )
+    assert store.get_subscription(sub.id).rules == hostile and sub.cadence is Cadence.WEEKLY
+    again, created = store.add_subscription(Subscription(Channel.SLACK, "C0RULES1"))
+    assert not created and again.rules == Rules() and again.cadence is Cadence.DAILY
+
+
+def test_paged_iteration_keeps_one_cadence(store):
+    for n in range(7):
+        cadence = Cadence.WEEKLY if n % 2 else Cadence.DAILY
+        store.add_subscription(Subscription(Channel.EMAIL, f"reader{n}@example.org", cadence=cadence))
+    weekly = list(
+        store.iter_subscriptions(Channel.EMAIL, SubscriptionStatus.CONFIRMED, page=2, cadence=Cadence.WEEKLY)
+    )
+    assert [s.address for s in weekly] == [
+        "reader1@example.org",
+        "reader3@example.org",
+        "reader5@example.org",
+    ]
+    daily = list(store.iter_subscriptions(Channel.EMAIL, cadence=Cadence.DAILY, page=3))
+    assert len(daily) == 4 and all(s.cadence is Cadence.DAILY for s in daily)
+
+
+def test_cli_sets_cadence_and_rules_and_lists_them(tmp_path):
+    env = {"AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    added = aidaily(
+        "subscriptions", "add", "slack:C0123ABCD", "--cadence", "weekly", "--include", "OpenAI, 語言模型",
+        "--include", "ＧＰＴ－５", "--exclude", "[bold]crypto[/bold]", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    listed = aidaily("subscriptions", "list", cwd=tmp_path, env=env).stdout
+    assert "weekly" in listed and "+OpenAI +語言模型 +GPT-5" in listed and "-[bold]crypto[/bold]" in listed
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--cadence", "hourly"], "use daily or weekly"),
+        (["--include", ".*"], "no letter or digit"),
+        (["--exclude", ",".join(f"t{n}" for n in range(60))], "at most 50"),
+        (["--include", "x" * 200], "too long"),
+    ],
+)
+def test_cli_refuses_bad_rules_in_one_line(tmp_path, args, fragment):
+    env = {"AIDAILY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    assert_one_line_error(
+        aidaily("subscriptions", "add", "slack:C0123ABCD", *args, cwd=tmp_path, env=env), fragment
+    )

@@ -34,7 +34,7 @@ from bot.telegram_bot import TelegramBotError, build_application, polling
 from bot.telegram_reply import render_reply
 from bot.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH, webhook, webhook_routes
 from core.logs import MASK
-from core.models import Channel, Item, SourceLink, Subscription, SubscriptionStatus
+from core.models import Cadence, Channel, Item, Rules, SourceLink, Subscription, SubscriptionStatus
 from core.platforms.telegram_api import Pacing
 from core.platforms.telegram_html import LIMITS, fits, visible_text
 from core.report.importing.files import import_files
@@ -195,6 +195,21 @@ def test_subscribe_sections_and_unsubscribe_in_a_forum_topic(bot, conversation):
     assert (
         store.find_subscription(Channel.TELEGRAM, str(FORUM), "45").status == SubscriptionStatus.UNSUBSCRIBED
     )
+
+
+def test_subscribe_with_rules_and_weekly_in_chinese(bot, conversation):
+    text = said(ask(bot, PRIVATE, "/subscribe 每週 ＋語言模型 ＋ＯｐｅｎＡＩ －加密貨幣 -“chip ban”"))
+    stored = conversation.store.find_subscription(Channel.TELEGRAM, str(PRIVATE))
+    assert stored.cadence is Cadence.WEEKLY and stored.sections == ()
+    assert stored.rules == Rules(("語言模型", "OpenAI"), ("加密貨幣", "chip ban"))
+    assert "每週" in text and "語言模型, OpenAI" in text and "加密貨幣, chip ban" in text
+
+
+def test_subscribe_refuses_too_many_terms_and_changes_nothing(bot, conversation):
+    conversation.store.add_subscription(Subscription(Channel.TELEGRAM, str(PRIVATE), rules=Rules(("kept",))))
+    text = said(ask(bot, PRIVATE, "/subscribe " + " ".join(f"+t{n}" for n in range(60))))
+    assert "at most 50" in text
+    assert conversation.store.find_subscription(Channel.TELEGRAM, str(PRIVATE)).rules == Rules(("kept",))
 
 
 def member_lookups(server: TelegramServer) -> list[int]:

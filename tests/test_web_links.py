@@ -20,7 +20,7 @@ from test_web_site import FROM, PUBLIC, SECRET, open_site, stored_email, text_an
 from app.channels import deliver_channels
 from core.config import Settings
 from core.links import Links, make_token
-from core.models import Channel, SubscriptionStatus
+from core.models import Cadence, Channel, Rules, SubscriptionStatus
 
 HOSTILE = '"><script>alert(1)</script>'
 LINKS = Links(PUBLIC, SECRET)
@@ -75,6 +75,46 @@ def test_bad_preferences_are_refused_and_nothing_changes(site):
 
     after = site.email("reader@example.org")
     assert after.sections == ("research",) and after.language == "en"
+
+
+def test_preferences_show_and_change_the_cadence_and_keywords(site):
+    reader = stored_email(site.store, "reader@example.org")
+    site.store.add_subscription(
+        dataclasses.replace(
+            reader, cadence=Cadence.WEEKLY, rules=Rules(("OpenAI", "語言模型"), ("<b>crypto</b>",))
+        )
+    )
+    link = path_of(LINKS.preferences(reader))
+
+    page = site.get(link).text
+    assert 'value="weekly" checked' in page and "OpenAI\n語言模型</textarea>" in page
+    assert "&lt;b&gt;crypto&lt;/b&gt;</textarea>" in page  # escaped, never markup
+
+    fields = {
+        "sections": ["research"],
+        "language": "en",
+        "cadence": "daily",
+        "include": "",
+        "exclude": "ＳＰＡＭ",
+    }
+    saved = site.post(link, data=fields)
+    assert saved.status_code == 200 and "Saved" in saved.text
+    after = site.email("reader@example.org")
+    assert after.cadence is Cadence.DAILY and after.rules == Rules((), ("SPAM",))
+
+
+def test_bad_keywords_in_preferences_change_nothing_and_come_back_as_typed(site):
+    reader = stored_email(site.store, "reader@example.org")
+    site.store.add_subscription(dataclasses.replace(reader, rules=Rules(("kept",))))
+    link = path_of(LINKS.preferences(reader))
+
+    response = site.post(link, data={"language": "en", "include": f"ok, {HOSTILE}, ()", "cadence": "weekly"})
+
+    assert response.status_code == 400 and "no letter or digit" in response.text
+    assert "<script>" not in response.text and "ok, &#34;&gt;&lt;script&gt;" in response.text
+    assert 'value="weekly" checked' in response.text  # the form shows what was typed
+    after = site.email("reader@example.org")
+    assert after.rules == Rules(("kept",)) and after.cadence is Cadence.DAILY
 
 
 def test_preferences_of_an_address_that_left_do_not_resubscribe_it(site):

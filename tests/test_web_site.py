@@ -75,11 +75,19 @@ class Site:
         return self.runner.run(self.client(ip).post(url, **options))
 
     def subscribe(
-        self, address: str, sections: Sequence[str] = (), language: str = "en", *, ip: str = "192.0.2.10"
+        self,
+        address: str,
+        sections: Sequence[str] = (),
+        language: str = "en",
+        *,
+        ip: str = "192.0.2.10",
+        **extra: str,
     ) -> httpx.Response:
-        """Open the form, as a browser does, and send it filled in."""
+        """Open the form, as a browser does, and send it filled in (``extra``: cadence, include,
+        exclude)."""
         token = form_token(self.get("/subscribe", ip=ip).text)
         fields = {"form_token": token, "email": address, "sections": list(sections), "language": language}
+        fields |= extra
         return self.post("/subscribe", ip=ip, data=fields)
 
     def mails_to(self, address: str) -> list[EmailMessage]:

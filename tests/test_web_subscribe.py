@@ -25,7 +25,7 @@ from fakes.smtp_server import SmtpServer
 from test_web_site import FROM, HOUR, SECRET, form_token, link_in, open_site, stored_email, text_and_html
 
 from core.links import make_token
-from core.models import ALL_SECTIONS, Channel, Subscription, SubscriptionStatus
+from core.models import ALL_SECTIONS, Cadence, Channel, Rules, Subscription, SubscriptionStatus
 from core.platforms.smtp import SmtpOptions, SmtpSender
 from core.store import Store
 from web.app import create_app
@@ -181,6 +181,40 @@ def test_unknown_sections_or_languages_are_refused(site, sections, language):
 
     assert response.status_code == 400 and "<script>" not in response.text
     assert site.store.subscriptions() == []
+
+
+def test_sign_up_with_weekly_and_keywords_stores_them_normalized(site):
+    fields = {
+        "cadence": "weekly",
+        "include": "ＯｐｅｎＡＩ\n語言模型, large  language model",
+        "exclude": "crypto",
+    }
+    response = site.subscribe("rules@example.org", **fields)
+
+    assert response.status_code == 200 and "Check your inbox" in response.text
+    pending = site.email("rules@example.org")
+    assert pending.cadence is Cadence.WEEKLY
+    assert pending.rules == Rules(("OpenAI", "語言模型", "large language model"), ("crypto",))
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        ({"include": f"{HOSTILE}, .*"}, "no letter or digit"),
+        ({"exclude": ",".join(f"term{n}" for n in range(51))}, "at most 50"),
+        ({"include": "a" * 81}, "too long"),
+        ({"include": "x, " * 5_000}, "too many"),  # under the 64 KiB body cap
+        ({"cadence": "hourly"}, "daily or weekly"),
+    ],
+)
+def test_bad_keywords_or_cadence_are_refused_and_what_was_typed_comes_back_escaped(site, fields, fragment):
+    response = site.subscribe("reader@example.org", **fields)
+
+    assert response.status_code == 400 and fragment in response.text
+    assert "<script>" not in response.text
+    if HOSTILE in fields.get("include", ""):
+        assert "&#34;&gt;&lt;script&gt;" in response.text or "&quot;&gt;&lt;script&gt;" in response.text
+    assert site.store.subscriptions() == [] and site.smtp.messages == []
 
 
 def test_ticking_every_section_or_none_means_the_whole_report(site):

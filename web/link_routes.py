@@ -23,7 +23,14 @@ from core.links import BadToken, Links, TokenClaims, verify_token
 from core.models import Subscription
 from core.store import Store
 from web import subscribing
-from web.forms import FormError, language_options, read_choices, section_options
+from web.forms import (
+    FormError,
+    language_options,
+    read_choices,
+    rule_fields,
+    section_options,
+    stored_rule_fields,
+)
 from web.pages import Pages
 
 #: Our tokens are about a hundred characters; a much longer one is not worth verifying.
@@ -58,9 +65,16 @@ class LinkEndpoints:
             return self._bad_link("This preferences link is not valid.")
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         try:
-            choices = read_choices(form.getlist("sections"), form.get("language"))
+            choices = read_choices(
+                form.getlist("sections"),
+                form.get("language"),
+                form.get("cadence"),
+                form.get("include"),
+                form.get("exclude"),
+            )
         except FormError as exc:
-            return self._preferences_page(request, subscription, error=str(exc), status=400)
+            typed = rule_fields(form.get("cadence"), form.get("include"), form.get("exclude"))
+            return self._preferences_page(request, subscription, error=str(exc), status=400, typed=typed)
         saved = await run_in_threadpool(subscribing.change_preferences, self.store, subscription, choices)
         return self._preferences_page(request, saved, saved=True)
 
@@ -100,7 +114,9 @@ class LinkEndpoints:
         error: str | None = None,
         saved: bool = False,
         status: int = 200,
+        typed: dict[str, str] | None = None,
     ) -> Response:
+        rules = typed or stored_rule_fields(subscription.cadence, subscription.rules)
         return self.pages.render(
             "preferences.html",
             status,
@@ -112,6 +128,7 @@ class LinkEndpoints:
             unsubscribe_url=self.links.unsubscribe(subscription),
             error=error,
             saved=saved,
+            **rules,
         )
 
     def _bad_link(self, message: str, *, hours: int | None = None) -> Response:

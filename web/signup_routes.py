@@ -32,7 +32,7 @@ from core.store import Store
 from web import subscribing
 from web.confirm_mail import ConfirmationMail, ConfirmationMailer, MailKind
 from web.csrf import FIELD, FormGuard
-from web.forms import FormError, language_options, read_sign_up, section_options
+from web.forms import FormError, language_options, read_sign_up, rule_fields, section_options
 from web.pages import Pages
 from web.ratelimit import SlidingWindowLimiter, client_key, mailbox_key
 
@@ -63,7 +63,14 @@ class SignUpEndpoints:
         if not self.guard.check(request, form.get(FIELD)):
             return self._form_page(request, 403, form, "This form has expired. Please send it again.")
         try:
-            wanted = read_sign_up(form.get("email"), form.getlist("sections"), form.get("language"))
+            wanted = read_sign_up(
+                form.get("email"),
+                form.getlist("sections"),
+                form.get("language"),
+                form.get("cadence"),
+                form.get("include"),
+                form.get("exclude"),
+            )
         except FormError as exc:
             return self._form_page(request, 400, form, str(exc))
         # Counted per inbox, not per spelling: "Victim+7@" and "victim@" fill the same one.
@@ -117,7 +124,7 @@ def confirm_url(links: Links, subscription: Subscription) -> str:
 def _echo(form: FormData | None) -> dict[str, Any]:
     """What the reader typed and chose, to show the form again as it was (escaped by jinja)."""
     if form is None:
-        return {"email": "", "sections": section_options(), "languages": language_options()}
+        return {"email": "", "sections": section_options(), "languages": language_options(), **rule_fields()}
     email = form.get("email")
     chosen = [key for key in form.getlist("sections") if isinstance(key, str)]
     language = form.get("language")
@@ -125,4 +132,5 @@ def _echo(form: FormData | None) -> dict[str, Any]:
         "email": email[:300] if isinstance(email, str) else "",
         "sections": section_options(chosen),
         "languages": language_options(language if isinstance(language, str) else None),
+        **rule_fields(form.get("cadence"), form.get("include"), form.get("exclude")),
     }

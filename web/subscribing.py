@@ -13,7 +13,8 @@ State changes:
 - confirm: pending -> confirmed; confirmed stays (confirming twice is harmless); an
   unsubscribed or bounced address must sign up again, so its old link no longer confirms;
 - unsubscribe: pending or confirmed -> unsubscribed; unsubscribed and bounced stay as they are;
-- preferences: sections and language change; the status does not.
+- preferences: sections, language, daily or weekly and the keyword rules change; the status
+  does not.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def _sign_up(store: Store, request: SignUp) -> SignUpResult:
         sections=request.choices.sections,
         language=request.choices.language,
         status=SubscriptionStatus.PENDING,
+        cadence=request.choices.cadence,
+        rules=request.choices.rules,
     )
     stored, _ = store.add_subscription(wanted)
     return SignUpResult(stored, MailKind.CONFIRM)
@@ -89,6 +92,12 @@ def unsubscribe(store: Store, claims: TokenClaims) -> None:
 
 
 def change_preferences(store: Store, subscription: Subscription, choices: Choices) -> Subscription:
-    changed = dataclasses.replace(subscription, sections=choices.sections, language=choices.language)
+    changed = dataclasses.replace(
+        subscription,
+        sections=choices.sections,
+        language=choices.language,
+        cadence=choices.cadence,
+        rules=choices.rules,
+    )
     stored, _ = store.add_subscription(changed)
     return stored

@@ -10,7 +10,7 @@ import typer
 
 from app.cli.common import DateOption, UserError, current_settings, first_line, out, parse_day, stored_report
 from core.config import Settings
-from core.models import Channel, SlackWorkspace
+from core.models import Cadence, Channel, Report, SlackWorkspace
 from core.store.store import Store
 
 app = typer.Typer()
@@ -26,16 +26,33 @@ def subscriptions_add(
     sections: Annotated[str | None, typer.Option(help="Only these, e.g. top_headlines,research")] = None,
     language: Annotated[str | None, typer.Option(help="zh-TW or en (default: the report's)")] = None,
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Email: skip double opt-in")] = False,
+    cadence: Annotated[
+        str, typer.Option(help="daily (each day's report) or weekly (one digest a week)")
+    ] = "daily",
+    include: Annotated[
+        list[str] | None,
+        typer.Option(help="Only items with one of these words or phrases (repeatable, or comma-separated)"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Never items with one of these (repeatable, or comma-separated)")
+    ] = None,
     workspace: Annotated[
         str | None, typer.Option(help="Slack: the workspace (T0123ABCD) whose OAuth installation posts")
     ] = None,
 ):
-    """Deliver reports to ADDRESS (adding it again updates its options)."""
+    """Deliver reports to ADDRESS (adding it again replaces its options)."""
     from core.subscriptions import new_subscription
 
     try:
         wanted = new_subscription(
-            address, sections=sections, language=language, confirmed=confirmed, workspace=workspace
+            address,
+            sections=sections,
+            language=language,
+            confirmed=confirmed,
+            cadence=cadence,
+            include=include,
+            exclude=exclude,
+            workspace=workspace,
         )
     except ValueError as exc:
         raise UserError(str(exc)) from None
@@ -46,7 +63,7 @@ def subscriptions_add(
 
 @subscriptions_app.command("list")
 def subscriptions_list():
-    """Every subscription with its status, sections and language."""
+    """Every subscription with its status, sections, language, cadence and keyword rules."""
     from app.delivery_output import subscriptions_table
 
     with Store.open(current_settings().database_url) as store:
@@ -78,9 +95,16 @@ def deliver_cmd(
     queue: Annotated[
         bool, typer.Option("--queue", help="Enqueue the fan-out for `aidaily worker` (PostgreSQL)")
     ] = False,
+    weekly: Annotated[
+        bool,
+        typer.Option(
+            "--weekly", help="The weekly digest of the seven days ending --date, to weekly subscriptions"
+        ),
+    ] = False,
 ):
-    """Send a stored report (the latest by default) to every confirmed subscription; a repeated
-    run sends only what is missing. Without a channel's token it is a dry run."""
+    """Send a stored report (the latest by default) to every confirmed daily subscription, or
+    with --weekly the week's digest to the weekly ones; a repeated run sends only what is
+    missing. Without a channel's token it is a dry run."""
     from app.channels import check_email_secrets, deliver_channels, select_channels
     from app.delivery_output import runs_report
 
@@ -93,9 +117,9 @@ def deliver_cmd(
     settings = current_settings()
     check_email_secrets(settings, channels, dry_run=dry_run)
     with Store.open(settings.database_url) as store:
-        report = stored_report(store, parse_day(day))
+        report = _weekly(store, settings, parse_day(day)) if weekly else stored_report(store, parse_day(day))
         if queue:
-            _enqueue(settings, report.date, channels)
+            _enqueue(settings, report.date, channels, report.cadence)
             return
         runs = asyncio.run(deliver_channels(store, report, settings, channels, dry_run=dry_run))
     for shown in runs_report(runs):
@@ -104,20 +128,31 @@ def deliver_cmd(
         raise typer.Exit(1)
 
 
-def _enqueue(settings: Settings, day: date, channels: list[Channel]) -> None:
+def _weekly(store: Store, settings: Settings, day: date | None) -> Report:
+    from app.weekly import digest_ending
+
+    end = day or store.latest_report_date()
+    digest = digest_ending(store, settings, end) if end else None
+    if digest is None:
+        raise UserError(f"no reports in the week ending {end or 'today'}: `aidaily build` makes them")
+    return digest
+
+
+def _enqueue(settings: Settings, day: date, channels: list[Channel], cadence: Cadence) -> None:
     from procrastinate.exceptions import ConnectorException
 
     from app.service.queue import QueueUnavailable, enqueue_fanout
 
     try:
-        answers = asyncio.run(enqueue_fanout(settings, day, channels))
+        answers = asyncio.run(enqueue_fanout(settings, day, channels, cadence))
     except QueueUnavailable as exc:
         raise UserError(str(exc)) from None
     except ConnectorException as exc:
         raise UserError(f"cannot reach the delivery queue: {first_line(exc)}") from None
     for answer in answers:
         state = "fan-out queued" if answer.queued else f"not queued: {answer.reason}"
-        out.print(f"{answer.channel.value}: {state} for {day}", highlight=False)
+        what = f"the weekly digest ending {day}" if cadence is Cadence.WEEKLY else day
+        out.print(f"{answer.channel.value}: {state} for {what}", highlight=False)
 
 
 @app.command()

@@ -12,7 +12,9 @@ structured event, and the run's summary (articles, topics, items, LLM calls and 
 per channel, failures, seconds per stage) is stored with it.
 
 Delivery is one replaceable function (``Deliver``): today ``deliver_in_process`` sends to every
-registered channel from this process; a task engine that fans deliveries out to workers takes
+registered channel from this process. On ``AIDAILY_WEEKLY_DAY`` the run hands it the week's
+digest too (``app.weekly``), for the weekly subscriptions; every other day they get nothing.
+A task engine that fans deliveries out to workers (``app.service.queue.deliver_queued``) takes
 its place without the rest of the run changing.
 
 Runs are tasks the job tracks, apart from the scheduler's: stopping the scheduler does not cut
@@ -39,6 +41,7 @@ from datetime import UTC, date, datetime, timedelta
 from app.building import build_day, ingest_sources
 from app.channels import CHANNELS, ChannelRun, deliver_channels
 from app.service.clock import Clock, Firing
+from app.weekly import digest_ending, is_weekly_day
 from core.config import Settings
 from core.logs import event
 from core.models import (
@@ -265,9 +268,21 @@ class DailyJob:
         started = datetime.now(UTC)  # the ledger's clock: it says what this run sent
         with tally.timed("deliver"):
             channels = await self.deliver(self.store, report, self.settings, self.stopping)
+            channels += await self._deliver_weekly(firing.day, run_id)
         counts = self.store.delivery_counts(firing.day, started)
         error = _record_delivery(tally, channels, counts, run_id, day)
         return f"{INTERRUPTED}: {error}" if error and self.stopping.is_set() else error
+
+    async def _deliver_weekly(self, day: date, run_id: int) -> list[ChannelRun]:
+        """On the weekly day, the digest of the week ending ``day`` to the weekly subscriptions;
+        the day's claim and the ledger (keys ``weekly/...``) keep it to once a week."""
+        if not is_weekly_day(self.settings, day):
+            return []
+        digest = digest_ending(self.store, self.settings, day)
+        if digest is None:
+            return []
+        event(log, "run.weekly", run_id=run_id, day=day.isoformat(), items=len(digest.items))
+        return await self.deliver(self.store, digest, self.settings, self.stopping)
 
     @asynccontextmanager
     async def _heartbeat(self, run_id: int) -> AsyncIterator[None]:

@@ -25,6 +25,10 @@ How a day's delivery runs (``enqueue_fanout``, then ``aidaily worker`` on any nu
    and is retried with backoff (5 s, 25 s, 125 s, 625 s); the ledger makes the retry send only
    what is missing. Permanent failures (bot removed, address bounced) are recorded, not retried.
 
+A weekly digest goes the same way with ``cadence="weekly"``: its fan-out pages through the weekly
+subscriptions only (a daily one the daily subscriptions only), its locks carry ``:weekly``, and
+each batch rebuilds the digest from the stored reports (``app.weekly``).
+
 A worker that dies mid-batch (SIGKILL, a lost machine) leaves its job ``doing``; once its
 heartbeat is ``AIDAILY_WORKER_STALLED_SECONDS`` old, a surviving worker sets the job back to
 ``todo`` and it runs again: what the ledger holds as sent is skipped; a message that was in
@@ -47,9 +51,10 @@ from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
 from app.channels import CHANNELS, ChannelRun, ledger_policy, missing_token
+from app.weekly import digest_ending
 from core.config import Settings
 from core.logs import event
-from core.models import Channel, Report, Subscription, SubscriptionStatus
+from core.models import Cadence, Channel, Report, Subscription, SubscriptionStatus
 from core.store import Store
 from delivery.base import Adapter, DeliveryResult
 from delivery.dispatch import ThreadedLedger, deliver_all
@@ -119,23 +124,30 @@ def make_app(settings: Settings, *, connections: int = 4) -> App:
 
 
 async def enqueue_fanout(
-    settings: Settings, report_date: date, channels: Sequence[Channel]
+    settings: Settings, report_date: date, channels: Sequence[Channel], cadence: Cadence = Cadence.DAILY
 ) -> list[Enqueued]:
     """Queue the delivery of the report of ``report_date`` to every confirmed subscription of
     ``channels``; what the scheduled daily job calls instead of delivering in process. A channel
     without its token is not queued (dry runs deliver in process: ``aidaily deliver --dry-run``)."""
     app = make_app(settings, connections=1)
     async with app.open_async():
-        return [await _enqueue_one(app, settings, report_date, channel) for channel in channels]
+        return [await _enqueue_one(app, settings, report_date, channel, cadence) for channel in channels]
 
 
-async def _enqueue_one(app: App, settings: Settings, day: date, channel: Channel) -> Enqueued:
+def _suffix(cadence: str) -> str:
+    """Lock names: a day's daily fan-out keeps the names it always had; a weekly one its own."""
+    return "" if cadence == Cadence.DAILY.value else f":{cadence}"
+
+
+async def _enqueue_one(
+    app: App, settings: Settings, day: date, channel: Channel, cadence: Cadence
+) -> Enqueued:
     if reason := missing_token(settings, channel):
         return Enqueued(channel, queued=False, reason=reason)
-    key = f"fanout:{day.isoformat()}:{channel.value}"
+    key = f"fanout:{day.isoformat()}:{channel.value}{_suffix(cadence.value)}"
     deferrer = app.configure_task(FAN_OUT, queue=channel.value, lock=key, queueing_lock=key)
     try:
-        await deferrer.defer_async(report_date=day.isoformat(), channel=channel.value)
+        await deferrer.defer_async(report_date=day.isoformat(), channel=channel.value, cadence=cadence.value)
     except AlreadyEnqueued:
         return Enqueued(channel, queued=False, reason="already queued")
     return Enqueued(channel, queued=True)
@@ -148,37 +160,45 @@ def _resources(context: JobContext) -> Resources:
     return resources
 
 
-async def fan_out(context: JobContext, report_date: str, channel: str) -> int:
-    """Defer the batches of one day and channel; returns how many (0 while some are in flight)."""
+async def fan_out(context: JobContext, report_date: str, channel: str, cadence: str = "daily") -> int:
+    """Defer the batches of one day, channel and cadence; returns how many (0 while some are in
+    flight)."""
     resources, day, wanted = _resources(context), date.fromisoformat(report_date), Channel(channel)
     # A retried fan-out (it died half-way) must finish its own work, whose batches are in flight.
     first_attempt = not context.job.attempts
-    if first_attempt and await _batches_in_flight(context.app, report_date, channel):
+    if first_attempt and await _batches_in_flight(context.app, report_date, channel, cadence):
         log.info("%s %s: batches of an earlier fan-out are still in flight; nothing to add", day, channel)
         return 0
     size = _batch_size(resources.settings, wanted)
-    subscriptions = resources.store.iter_subscriptions(wanted, SubscriptionStatus.CONFIRMED, page=size)
+    subscriptions = resources.store.iter_subscriptions(
+        wanted, SubscriptionStatus.CONFIRMED, page=size, cadence=Cadence(cadence)
+    )
     count = 0
     for batch in _chunks((s.id for s in subscriptions if s.id is not None), size):
-        count += await _defer_batch(context.app, report_date, channel, batch)
-    log.info("%s %s: %d batches queued", day, channel, count)
+        count += await _defer_batch(context.app, report_date, channel, batch, cadence)
+    log.info("%s %s %s: %d batches queued", day, channel, cadence, count)
     return count
 
 
-async def _defer_batch(app: App, report_date: str, channel: str, batch: list[int]) -> int:
-    lock = f"deliver:{report_date}:{channel}:{batch[0]}"
+async def _defer_batch(app: App, report_date: str, channel: str, batch: list[int], cadence: str) -> int:
+    lock = f"deliver:{report_date}:{channel}:{batch[0]}{_suffix(cadence)}"
     deferrer = app.configure_task(DELIVER_BATCH, queue=channel, lock=lock, queueing_lock=lock)
     try:
-        await deferrer.defer_async(report_date=report_date, channel=channel, subscription_ids=batch)
+        await deferrer.defer_async(
+            report_date=report_date, channel=channel, subscription_ids=batch, cadence=cadence
+        )
     except AlreadyEnqueued:  # deferred by this fan-out's earlier attempt and still waiting
         return 0
     return 1
 
 
-async def _batches_in_flight(app: App, report_date: str, channel: str) -> bool:
+async def _batches_in_flight(app: App, report_date: str, channel: str, cadence: str) -> bool:
+    def same(kwargs: dict[str, Any]) -> bool:
+        return kwargs.get("report_date") == report_date and kwargs.get("cadence", "daily") == cadence
+
     for status in ("todo", "doing"):
         jobs = await app.job_manager.list_jobs_async(task=DELIVER_BATCH, queue=channel, status=status)
-        if any(job.task_kwargs.get("report_date") == report_date for job in jobs):
+        if any(same(job.task_kwargs) for job in jobs):
             return True
     return False
 
@@ -193,11 +213,15 @@ def _chunks(ids: Iterator[int], size: int) -> Iterator[list[int]]:
 
 
 async def deliver_batch(
-    context: JobContext, report_date: str, channel: str, subscription_ids: list[int]
+    context: JobContext, report_date: str, channel: str, subscription_ids: list[int], cadence: str = "daily"
 ) -> dict[str, int]:
-    """Deliver the report of ``report_date`` to these subscriptions (those still confirmed)."""
+    """Deliver the report of ``report_date`` (or the weekly digest ending then) to these
+    subscriptions (those still confirmed)."""
     resources, day = _resources(context), date.fromisoformat(report_date)
-    report = resources.store.get_report(day)
+    if cadence == Cadence.WEEKLY.value:
+        report = digest_ending(resources.store, resources.settings, day)
+    else:
+        report = resources.store.get_report(day)
     if report is None:
         raise LookupError(f"no report for {day}: was it removed after the fan-out?")
     subscriptions = _still_confirmed(resources.store.subscriptions_by_id(subscription_ids))
@@ -253,7 +277,8 @@ async def deliver_queued(
     the workers (``aidaily worker``) and nothing is sent from the service itself, so the run's
     summary counts no messages; what the workers send shows in ``aidaily deliveries``. A channel
     without its token is not queued, and the log says why."""
-    enqueued = await enqueue_fanout(settings, report.date, list(CHANNELS))
+    enqueued = await enqueue_fanout(settings, report.date, list(CHANNELS), report.cadence)
     for answer in enqueued:
-        event(log, "run.enqueued", channel=answer.channel.value, queued=answer.queued, reason=answer.reason)
+        fields = {"queued": answer.queued, "reason": answer.reason, "cadence": report.cadence.value}
+        event(log, "run.enqueued", channel=answer.channel.value, **fields)
     return [ChannelRun(answer.channel) for answer in enqueued]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.models import (
     Article,
+    Cadence,
     Channel,
     ChannelCounts,
     DeliveryRecord,
@@ -272,13 +273,21 @@ class Store:
             return subscriptions.list_subscriptions(conn, channel, status)
 
     def iter_subscriptions(
-        self, channel: Channel | None = None, status: SubscriptionStatus | None = None, *, page: int = 500
+        self,
+        channel: Channel | None = None,
+        status: SubscriptionStatus | None = None,
+        *,
+        page: int = 500,
+        cadence: Cadence | None = None,
     ) -> Iterator[Subscription]:
-        """Like ``subscriptions`` but read a page at a time: memory stays flat however long the list."""
+        """Like ``subscriptions`` but read a page at a time: memory stays flat however long the
+        list; ``cadence`` keeps the daily (or the weekly) ones only."""
         after = 0
         while True:
             with self._read() as conn:
-                batch = subscriptions.list_subscriptions(conn, channel, status, after_id=after, limit=page)
+                batch = subscriptions.list_subscriptions(
+                    conn, channel, status, after_id=after, limit=page, cadence=cadence
+                )
             yield from batch
             if len(batch) < page:
                 return

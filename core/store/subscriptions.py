@@ -1,4 +1,5 @@
-"""Subscriptions in the store: where reports go, with per-subscription sections and language.
+"""Subscriptions in the store: where reports go, with per-subscription sections, language,
+cadence (daily or weekly) and keyword rules.
 
 A subscription is identified by (channel, address, thread); adding one that exists updates its
 options (and who subscribed it, when the new one says) instead of duplicating it. Removing one
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from core.models import Channel, Subscription, SubscriptionStatus
+from core.models import Cadence, Channel, Rules, Subscription, SubscriptionStatus
 from core.store.tables import SubscriptionRow
 
 # A re-added address that had left (or bounced) starts again with the status the caller asks
@@ -25,6 +26,11 @@ def add_subscription(conn: Connection, new: Subscription) -> tuple[Subscription,
     existing = find_subscription(conn, new.channel, new.address, new.thread)
     now = datetime.now(UTC)
     options = {"sections": list(new.sections), "language": new.language, "updated_at": now}
+    options |= {
+        "cadence": new.cadence.value,
+        "include_terms": list(new.rules.include),
+        "exclude_terms": list(new.rules.exclude),
+    }
     if new.subscribed_by is not None:  # an operator's re-add keeps who subscribed the chat
         options["subscribed_by"] = new.subscribed_by
     if new.workspace is not None:  # and the Slack workspace a chat command recorded
@@ -69,14 +75,18 @@ def list_subscriptions(
     *,
     after_id: int = 0,
     limit: int | None = None,
+    cadence: Cadence | None = None,
 ) -> list[Subscription]:
-    """Subscriptions in the order they were added, optionally of one channel or status; a page of
-    ``limit`` with ids above ``after_id`` (keyset paging, so a long list is never read at once)."""
+    """Subscriptions in the order they were added, optionally of one channel, status or cadence;
+    a page of ``limit`` with ids above ``after_id`` (keyset paging, so a long list is never read
+    at once)."""
     query = select(SubscriptionRow).where(SubscriptionRow.id > after_id).order_by(SubscriptionRow.id)
     if channel is not None:
         query = query.where(SubscriptionRow.channel == channel.value)
     if status is not None:
         query = query.where(SubscriptionRow.status == status.value)
+    if cadence is not None:
+        query = query.where(SubscriptionRow.cadence == cadence.value)
     if limit is not None:
         query = query.limit(limit)
     return [_from_row(row) for row in conn.execute(query).mappings()]
@@ -119,5 +129,7 @@ def _from_row(row: RowMapping) -> Subscription:
         status=SubscriptionStatus(row["status"]),
         id=row["id"],
         subscribed_by=row["subscribed_by"],
+        cadence=Cadence(row["cadence"]),
+        rules=Rules(tuple(row["include_terms"]), tuple(row["exclude_terms"])),
         workspace=row["workspace"],
     )

@@ -281,6 +281,10 @@ class SubscriptionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The chat user who subscribed it (Slack or Telegram user id); NULL from the CLI or the web.
     subscribed_by: Mapped[str | None] = mapped_column(String(64))
+    cadence: Mapped[str] = mapped_column(String(16), server_default="daily")  # or "weekly"
+    # Keyword rules (core.rules): with include terms an item must match one; exclude wins.
+    include_terms: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    exclude_terms: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
     # Slack: the workspace (team id) whose installation posts to it; NULL: AIDAILY_SLACK_BOT_TOKEN.
     workspace: Mapped[str | None] = mapped_column(String(32))
 

@@ -15,9 +15,11 @@ Telegram's 1 per second per chat and 20 per minute per group); 1 is real time.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from core.config import Settings, load_settings
 from core.models import Channel, Subscription
 from core.store import Store
 from fakes.slack_server import SlackServer
@@ -63,6 +65,11 @@ class DeliveryWorld:
             "AIDAILY_SECRET_KEY": SECRET_KEY,
             "AIDAILY_PUBLIC_URL": PUBLIC_URL,
         }
+
+    def settings(self, database_url: str, out_dir: Path, **extra: object) -> Settings:
+        """Settings that deliver from ``database_url`` to these fakes (``extra`` on top)."""
+        env = {k.removeprefix("AIDAILY_").lower(): v for k, v in self.env().items()}
+        return load_settings(database_url=database_url, out_dir=out_dir, **env | extra)
 
     def messages(self) -> int:
         return len(self.slack.messages) + len(self.telegram.messages) + len(self.smtp.messages)
