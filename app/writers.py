@@ -60,4 +60,5 @@ async def open_writer(settings: Settings, store: Store) -> AsyncIterator[Summari
             cache=store,
             concurrency=settings.openai_concurrency,
             modes=structured_modes(settings),
+            temperature=settings.openai_temperature,
         )

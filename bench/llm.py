@@ -106,7 +106,14 @@ def _row(label: str, built: BuildResult, requests: int, concurrency: int) -> dic
 
 
 async def run_real(
-    base_url: str, model: str, *, api_key: str, concurrency: int, per_section: int, max_tokens: int | None
+    base_url: str,
+    model: str,
+    *,
+    api_key: str,
+    concurrency: int,
+    per_section: int,
+    max_tokens: int | None,
+    temperature: float | None,
 ) -> tuple[dict, Counter[str]]:
     """The demo's day written once by the server at ``base_url``: its row, and why items fell back."""
     now = datetime.now(UTC)
@@ -124,7 +131,13 @@ async def run_real(
         modes = ModeBook()
         async with make_client(api_key=api_key, base_url=base_url, timeout=300, max_retries=1) as sdk:
             writer = LLMSummarizer(
-                sdk, model=model, cache=store, concurrency=concurrency, modes=modes, max_tokens=max_tokens
+                sdk,
+                model=model,
+                cache=store,
+                concurrency=concurrency,
+                modes=modes,
+                max_tokens=max_tokens,
+                temperature=temperature,
             )
             built = await build(store, window, summarizer=writer, now=now, options=options)
             mode = modes.mode(server_of(sdk, model)) or "none found"
@@ -177,6 +190,9 @@ def main() -> None:
     parser.add_argument("--api-key", default="none", help="the real server's key")
     parser.add_argument("--per-section", type=int, default=12, help="items per section of the real run")
     parser.add_argument("--max-tokens", type=int, default=None, help="cap on each answer of the real run")
+    parser.add_argument(
+        "--temperature", type=float, default=0.0, help="sampling temperature of the real run (0: repeatable)"
+    )
     args = parser.parse_args()
     if args.base_url:
         _main_real(args)
@@ -196,6 +212,7 @@ def _main_real(args: argparse.Namespace) -> None:
             concurrency=args.concurrency,
             per_section=args.per_section,
             max_tokens=args.max_tokens,
+            temperature=args.temperature,
         )
     )
     print(f"LLM writer against {args.base_url}: the demo's day, {args.concurrency} calls at once\n")

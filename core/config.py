@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(
         2, ge=0, le=10, description="Retries of a call on timeouts, 429 and 5xx (with backoff)"
     )
+    openai_temperature: float | None = Field(
+        None,
+        ge=0,
+        le=2,
+        description="Sampling temperature of the writer; unset, the server's default (some reasoning"
+        " models take no other); 0 makes a local model's answers repeatable",
+    )
     openai_structured: Literal["auto", "json_schema", "json_object", "prompt"] = Field(
         "auto",
         description="How structured output is asked for: found by the first call (auto), or one"

@@ -343,3 +343,21 @@ def test_the_writer_and_the_bot_of_one_process_share_what_was_found(tmp_path, mo
     assert json.loads((tmp_path / "llm-modes.json").read_text()) == {
         f"{fake.base_url} fake-model": "json_object"
     }
+
+
+def test_the_temperature_is_sent_only_when_set_and_is_part_of_the_cache_key():
+    def run(temperature: float | None, cache: MemoryCache) -> None:
+        async def write() -> None:
+            async with make_client(api_key="test", base_url=fake.base_url, timeout=10, max_retries=0) as sdk:
+                writer = LLMSummarizer(sdk, model="fake-model", cache=cache, temperature=temperature)
+                await writer.write_item(TOPICS[0], language="en")
+
+        asyncio.run(write())
+
+    with FakeOpenAI() as fake:
+        cache = MemoryCache()
+        run(None, cache)
+        run(0.0, cache)
+        run(0.0, cache)  # answered from the cache: the same temperature, the same key
+        sent = [r.body.get("temperature", "absent") for r in fake.requests]
+    assert sent == ["absent", 0.0]

@@ -195,7 +195,13 @@ async def write_day(base_url: str, cache: MemoryCache, modes: ModeBook) -> tuple
         api_key="none", base_url=base_url, timeout=REQUEST_TIMEOUT, max_retries=1
     ) as client:
         writer = LLMSummarizer(
-            client, model=MODEL_NAME, cache=cache, concurrency=1, modes=modes, max_tokens=MAX_TOKENS
+            client,
+            model=MODEL_NAME,
+            cache=cache,
+            concurrency=1,
+            modes=modes,
+            max_tokens=MAX_TOKENS,
+            temperature=0,  # repeatable: the same answers, accepted or not, on every run
         )
         items = [await writer.write_item(t, language="en") for t in TOPICS]
         await writer.write_overview(items, day=DAY, language="en", articles_count=len(TOPICS))

@@ -83,6 +83,7 @@ class JsonRequest:
     schema: str
     answer: type[BaseModel]
     max_tokens: int | None = None  # a cap on the answer (small local models may ramble)
+    temperature: float | None = None  # None: the server's default (some models take no other)
 
     def arguments(self, mode: Mode = "json_schema") -> dict[str, Any]:
         arguments: dict[str, Any] = {"model": self.model, "messages": self.messages}
@@ -92,6 +93,8 @@ class JsonRequest:
             arguments["response_format"] = response_format(self.schema, self.answer, mode)
         if self.max_tokens:
             arguments["max_tokens"] = self.max_tokens
+        if self.temperature is not None:
+            arguments["temperature"] = self.temperature
         return arguments
 
 

@@ -212,6 +212,7 @@ class LLMSummarizer:
         usage: UsageRecorder | None = None,
         modes: ModeBook | None = None,
         max_tokens: int | None = None,
+        temperature: float | None = None,
     ) -> None:
         self._llm = JsonClient(client, modes)
         self._model = model
@@ -220,6 +221,7 @@ class LLMSummarizer:
         self._usage = usage or UsageRecorder()
         self._usage.model = model
         self._max_tokens = max_tokens
+        self._temperature = temperature
         self._stopped = ""  # why, once a failure that every call would repeat was seen
         self._warned: set[str] = set()  # causes already logged: one line each, not one per item
 
@@ -281,6 +283,8 @@ class LLMSummarizer:
     def _key(self, kind: str, language: str, inputs: Any, messages: list[Message]) -> str:
         """The cache key: a hash of everything the answer depends on."""
         parts = [kind, PROMPT_VERSION, self._model, language, inputs, messages]
+        if self._temperature is not None:  # unset, keys stay those answers were stored under
+            parts.append(self._temperature)
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
     async def _answer(self, request: _Request) -> Any:
@@ -332,7 +336,9 @@ class LLMSummarizer:
         async with self._gate:
             if self._stopped:
                 return Reply(failure=f"not asked: {self._stopped}")
-            asked = JsonRequest(self._model, messages, request.schema, request.answer, self._max_tokens)
+            asked = JsonRequest(
+                self._model, messages, request.schema, request.answer, self._max_tokens, self._temperature
+            )
             reply = await self._llm.complete(asked)
         if not reply.asked:  # the server's refusal was already seen: no call was made
             return dataclasses.replace(reply, failure=f"not asked: {reply.failure}")
