@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from core.report.editing import lexicon
 from core.text import tokens
@@ -68,7 +69,7 @@ class Bridge:
         phrases: list[Phrase] = []
         for form in english:
             words = tuple(_LATIN.findall(fold(form)))
-            if words and not (len(words) == 1 and words[0] in self._ignore) and not set(words) <= self._ignore:
+            if words and not set(words) <= self._ignore:  # "report", "news": boilerplate, no concept
                 self._latin[words].add(number)
                 phrases += [words, (*words[:-1], _plural(words[-1]))]
         for form in chinese:
@@ -136,7 +137,7 @@ class Bridge:
 
 def _adjacent(text: str, words: Sequence[re.Match[str]]) -> bool:
     """Words of one phrase: separated only by spaces or dashes, not by a comma or a full stop."""
-    return all(text[a.end() : b.start()].strip(" -") == "" for a, b in zip(words, words[1:]))
+    return all(text[a.end() : b.start()].strip(" -") == "" for a, b in pairwise(words))
 
 
 def _plural(word: str) -> str:

@@ -154,7 +154,7 @@ def read_state(path: Path, fingerprint: str) -> IndexState | None:
             heads=saved["heads"].astype(bool, copy=False),
             idf=saved["idf"].astype(np.float64, copy=False),
             unseen_idf=float(saved["unseen_idf"]),
-            mined=tuple((str(latin), str(chinese)) for latin, chinese in json.loads(saved["mined"].tobytes())),
+            mined=tuple((str(a), str(b)) for a, b in json.loads(saved["mined"].tobytes())),
         )
     _check(state)
     if len(state.items):

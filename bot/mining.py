@@ -30,11 +30,15 @@ MAX_LATIN_WORDS = 5
 MIN_SUPPORT = 2
 MIN_PRECISION = 0.8
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_LATIN_NAME = r"[A-Za-z][A-Za-z0-9.&'+\-]*(?: [A-Za-z0-9][A-Za-z0-9.&'+\-]*){0,%d}" % (MAX_LATIN_WORDS - 1)
+_REST = r"[A-Za-z0-9.&'+\-]*"
+_LATIN_NAME = rf"[A-Za-z]{_REST}(?: [A-Za-z0-9]{_REST}){{0,{MAX_LATIN_WORDS - 1}}}"
 _ZH_THEN_LATIN = re.compile(rf"([{_HAN}]{{2,}})\s*[（(]\s*({_LATIN_NAME})\s*[)）]")
-_LATIN_THEN_ZH = re.compile(rf"(?<![A-Za-z0-9.\-])({_LATIN_NAME})\s*[（(]\s*([{_HAN}]{{2,{MAX_CHINESE}}})\s*[)）]")
+_LATIN_THEN_ZH = re.compile(
+    rf"(?<![A-Za-z0-9.\-])({_LATIN_NAME})\s*[（(]\s*([{_HAN}]{{2,{MAX_CHINESE}}})\s*[)）]"
+)
 # Characters that end a phrase before a name: 的, 與, 以, 於, 為, ... ("用於早期慢性腎病" -> 早期慢性腎病).
 _FUNCTION = set("的與与和及以於于在為为是將将由從从對对把被給给向讓让使用或並并等了稱称指即之")
+_LETTER = re.compile("[A-Za-z]")
 _HAN_RUN = re.compile(rf"[{_HAN}]+")
 _NOT_A_NAME = re.compile(r"^(?:\d[\d.,]*|vs|and|or|the|a|an|etc)$", re.IGNORECASE)
 
@@ -64,7 +68,9 @@ def parenthesized(items: Iterable[Item]) -> set[Pair]:
 
 def _keep(pairs: set[Pair], latin: str, chinese: str) -> None:
     latin = latin.strip(" .-")
-    if len(chinese) >= 2 and re.search("[A-Za-z]", latin) and not _NOT_A_NAME.match(latin) and " vs" not in latin:
+    if len(chinese) < 2 or not re.search("[A-Za-z]", latin) or " vs" in latin:
+        return
+    if not _NOT_A_NAME.match(latin):
         pairs.add((latin, chinese))
 
 
@@ -107,4 +113,4 @@ def _title_grams(title: str) -> set[str]:
 def _unwritten(item: Item) -> list[str]:
     """Latin entities (no Chinese in them) that the item's title does not write."""
     title = item.title.casefold()
-    return [e for e in item.entities if e.isascii() and re.search("[A-Za-z]", e) and e.casefold() not in title]
+    return [e for e in item.entities if e.isascii() and _LETTER.search(e) and e.casefold() not in title]
