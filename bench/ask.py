@@ -105,6 +105,12 @@ QUESTIONS = (
     "比特币减半",
     "Samsung Galaxy foldable phone",
     "hexapod warehouse robot",  # an article's wording
+    # English paraphrases that the bilingual lexicon expands (issue 14), and names no item has
+    "Why did Oracle's share price fall after its earnings?",
+    "Amazon data centres in Mumbai running on coal power",
+    "a benchmark that checks whether chatbots protect users' wellbeing",
+    "孕妇在无人驾驶出租车里生孩子",
+    "Did OpenAI release GPT-6?",
     "",
     "x" * 10_000,
 )

@@ -110,11 +110,10 @@ def joined(words: Sequence[str]) -> list[str]:
 
 def question_groups(question: str, bridge: Bridge | None = None) -> list[Group]:
     """The groups of a question, concepts first, then its other words in order (module docstring)."""
-    text = normalize(question[:MAX_QUESTION_CHARS])
-    text = _PUNCTUATION.sub(" ", _ZH_PATTERN.sub(" ", _POSSESSIVE.sub("", text)))
+    text = _ZH_PATTERN.sub(" ", _POSSESSIVE.sub("", normalize(question[:MAX_QUESTION_CHARS])))
     every = tokens(text)  # names are joined as written, before concepts take their words
-    text, concepts = (bridge or shipped_bridge()).find(text)
-    words = [w for w in tokens(text) if not _ignored(w)]
+    text, concepts = (bridge or shipped_bridge()).find(text)  # a comma ends a phrase: before it goes
+    words = [w for w in tokens(_PUNCTUATION.sub(" ", text)) if not _ignored(w)]
     groups = {term: Group(tuple((t,) for t in _inflected(term))) for term in expand(words)}
     for name in joined(every):
         if not _ignored(name.split("-")[0]):
