@@ -274,20 +274,21 @@ class ItemIndex:
 
     def _phrase(self, phrase: Phrase) -> tuple[np.ndarray, np.ndarray] | None:
         """The items having every term of ``phrase``, and their mean BM25 contribution."""
-        docs = values = None
+        if len(phrase) == 1:
+            postings = self._postings(phrase[0])
+            return postings[:2] if postings is not None else None
+        # Dense counts rather than intersections: common bigrams have postings of every item.
+        have = np.zeros(len(self._items), dtype=np.int16)
+        total = np.zeros(len(self._items), dtype=np.float32)
         for term in phrase:
             postings = self._postings(term)
             if postings is None:
                 return None
             at, contribution, _ = postings
-            if docs is None:
-                docs, values = at, contribution.astype(np.float32)
-                continue
-            docs, mine, theirs = np.intersect1d(docs, at, assume_unique=True, return_indices=True)
-            values = values[mine] + contribution[theirs]
-            if not len(docs):
-                return None
-        return (docs, values / len(phrase)) if docs is not None else None
+            have[at] += 1
+            total[at] += contribution
+        docs = np.flatnonzero(have == len(phrase))
+        return (docs, total[docs] / len(phrase)) if len(docs) else None
 
     def _match(self, group: Group) -> _Matched:
         n = len(self._items)
