@@ -3,30 +3,15 @@ question, the pairs mined from the items, and the found decision that trusts a r
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
+from test_search import reported
 
 from bot.bridge import Bridge
 from bot.mining import parenthesized, titled
 from bot.question import normalize, question_groups, shipped_bridge
 from bot.search import ItemIndex
 from core import bilingual
-from core.models import Item, SourceLink
-from core.store.report_items import ReportedItem
-
-
-def reported(
-    title: str, summary: str = "", day: str = "2025-12-12", entities: tuple[str, ...] = ()
-) -> ReportedItem:
-    item = Item(
-        section="applications",
-        title=title,
-        summary=summary,
-        entities=entities,
-        sources=(SourceLink("Example", "https://example.org/a"),),
-    )
-    return ReportedItem(abs(hash((title, day))) % 100_000, date.fromisoformat(day), f"AI Daily {day}", item)
+from core.models import Item
 
 
 def titles(index: ItemIndex, question: str) -> list[str]:
@@ -109,15 +94,19 @@ def test_a_bridge_of_a_few_concepts():
 def index() -> ItemIndex:
     items = [
         reported(
-            "北約克郡電廠部分轉型為資料中心", "英國 Zorblax 計畫將電廠改造成資料中心。", entities=("Zorblax",)
+            "北約克郡電廠部分轉型為資料中心",
+            summary="英國 Zorblax 計畫將電廠改造成資料中心。",
+            entities=("Zorblax",),
         ),
-        reported("軟體測試自動化新創完成融資", "新創 Quibbit 完成 A 輪融資。", entities=("Quibbit",)),
-        reported("OpenAI 推出新模型", "OpenAI 發表模型。", entities=("OpenAI",)),
-        reported("OpenAI 與微軟合作", "OpenAI 與 Microsoft 擴大合作。", entities=("OpenAI", "Microsoft")),
-        reported("OpenAI 的安全研究", "OpenAI 發表安全研究。", entities=("OpenAI",)),
-        reported("OpenAI 營收成長", "OpenAI 營收成長。", entities=("OpenAI",)),
-        reported("機器人新聞", "人形機器人進入工廠。"),
-        *(reported(f"其他新聞 {n}", "晶片與雲端的消息。") for n in range(8)),
+        reported("軟體測試自動化新創完成融資", summary="新創 Quibbit 完成 A 輪融資。", entities=("Quibbit",)),
+        reported("OpenAI 推出新模型", summary="OpenAI 發表模型。", entities=("OpenAI",)),
+        reported(
+            "OpenAI 與微軟合作", summary="OpenAI 與 Microsoft 擴大合作。", entities=("OpenAI", "Microsoft")
+        ),
+        reported("OpenAI 的安全研究", summary="OpenAI 發表安全研究。", entities=("OpenAI",)),
+        reported("OpenAI 營收成長", summary="OpenAI 營收成長。", entities=("OpenAI",)),
+        reported("機器人新聞", summary="人形機器人進入工廠。"),
+        *(reported(f"其他新聞 {n}", summary="晶片與雲端的消息。") for n in range(8)),
     ]
     return ItemIndex(items)
 
@@ -184,8 +173,10 @@ def test_titled_pairs_need_two_days_and_nearly_only_their_entity():
 
 def test_a_mined_pair_bridges_an_item_written_only_in_chinese():
     items = [
-        reported("赫茲科技（Hertzion）成立", "赫茲科技（Hertzion）是一家晶片新創。", day="2025-11-01"),
-        reported("赫茲科技發表新晶片", "赫茲科技發表第二代晶片。", day="2025-12-01"),
+        reported(
+            "赫茲科技（Hertzion）成立", summary="赫茲科技（Hertzion）是一家晶片新創。", day="2025-11-01"
+        ),
+        reported("赫茲科技發表新晶片", summary="赫茲科技發表第二代晶片。", day="2025-12-01"),
     ]
     index = ItemIndex(items)
     assert ("hertzion", "赫兹科技") in index.state().mined

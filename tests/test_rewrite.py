@@ -4,7 +4,6 @@ real ``openai`` client against the fake server on loopback, and ``aidaily ask`` 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -38,12 +37,6 @@ QUESTION = "parcels carried by kites"
 
 def rewrite_to(text: str) -> Fault:
     return Fault.reply(json.dumps({"question": text}, ensure_ascii=False))
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture
