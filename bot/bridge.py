@@ -89,19 +89,21 @@ class Bridge:
         """Whether ``word`` (a folded Latin word) is, or stems to, a concept's one-word form."""
         return (word,) in self._latin or (lexicon.stem(word),) in self._latin
 
-    def find(self, text: str) -> tuple[str, list[Group]]:
-        """The concepts named in the folded ``text``, and the text with their names blanked."""
-        spans: list[tuple[int, int, set[int]]] = []
-        spans += self._latin_spans(text)
-        spans += self._cjk_spans(text)
+    def find(self, text: str, *more: Bridge) -> tuple[str, list[Group]]:
+        """The concepts named in the folded ``text`` (by this bridge and ``more``: the shipped
+        lexicon and the pairs mined from one index), and the text with their names blanked."""
+        spans: dict[tuple[int, int], dict[Phrase, None]] = {}
+        for bridge in (self, *more):
+            for start, end, numbers in [*bridge._latin_spans(text), *bridge._cjk_spans(text)]:
+                phrases = spans.setdefault((start, end), {})
+                phrases.update(dict.fromkeys(p for n in sorted(numbers) for p in bridge._phrases[n]))
         groups, out, at = [], [], 0
-        for start, end, numbers in sorted(spans):
+        for (start, end), phrases in sorted(spans.items(), key=lambda span: (span[0][0], -span[0][1])):
             if start < at:
-                continue
+                continue  # inside a longer name already taken
             out += [text[at:start], " "]
             at = end
-            phrases = tuple(dict.fromkeys(p for n in sorted(numbers) for p in self._phrases[n]))
-            groups.append(Group(phrases, concept=True))
+            groups.append(Group(tuple(phrases), concept=True))
         return "".join([*out, text[at:]]), groups
 
     def _latin_spans(self, text: str) -> list[tuple[int, int, set[int]]]:

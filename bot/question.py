@@ -6,11 +6,12 @@ dashes, quotes), then Chinese to one script and one vocabulary with OpenCC's ``t
 軟體 and 软件, 計程車 and 出租车 become one), so a Taiwan item answers a mainland question.
 
 ``question_groups`` turns a question into ``bot.bridge.Group``s: first Chinese boilerplate
-("告訴我", "跟…相關的更多") is blanked, then the ``Bridge`` finds the concepts it names in either
-language (each one group, matched by any of its forms); what is left gives one group a word:
-boilerplate and English stopwords dropped, a possessive "'s" dropped, a plural also matching its
-singular ("apps" finds "app"), a name written apart also joined ("opus 4.5" -> opus-4.5) and a
-dashed one also split ("gpt-5.2" -> gpt, 5.2, gpt5.2).
+("告訴我", "跟…相關的更多") is blanked, then the bridges (the shipped lexicon's, folded once a
+process, and the index's mined pairs) find the concepts it names in either language (each one
+group, matched by any of its forms); what is left gives one group a word: boilerplate and
+English stopwords dropped, a possessive "'s" dropped, a plural also matching its singular
+("apps" finds "app"), a name written apart also joined ("opus 4.5" -> opus-4.5) and a dashed one
+also split ("gpt-5.2" -> gpt, 5.2, gpt5.2).
 """
 
 from __future__ import annotations
@@ -78,14 +79,12 @@ def normalize(text: str) -> str:
 @cache
 def shipped_bridge() -> Bridge:
     """The shipped lexicon's concepts (core.bilingual), folded once a process."""
-    return bridge_of(())
+    return Bridge([(c.english, c.chinese) for c in bilingual.concepts()], normalize, ignore=EN_BOILERPLATE)
 
 
-def bridge_of(mined: Iterable[tuple[str, str]]) -> Bridge:
-    """The shipped concepts and pairs mined from the stored items (already folded)."""
-    shipped = [(c.english, c.chinese) for c in bilingual.concepts()]
-    pairs = [((latin,), (chinese,)) for latin, chinese in mined]
-    return Bridge([*shipped, *pairs], normalize, ignore=EN_BOILERPLATE)
+def mined_bridge(mined: Iterable[tuple[str, str]]) -> Bridge:
+    """The (Latin, Chinese) pairs mined from the stored items (already folded)."""
+    return Bridge([((latin,), (chinese,)) for latin, chinese in mined], normalize, ignore=EN_BOILERPLATE)
 
 
 def expand(words: Iterable[str]) -> list[str]:
@@ -108,11 +107,12 @@ def joined(words: Sequence[str]) -> list[str]:
     ]
 
 
-def question_groups(question: str, bridge: Bridge | None = None) -> list[Group]:
+def question_groups(question: str, mined: Bridge | None = None) -> list[Group]:
     """The groups of a question, concepts first, then its other words in order (module docstring)."""
     text = _ZH_PATTERN.sub(" ", _POSSESSIVE.sub("", normalize(question[:MAX_QUESTION_CHARS])))
     every = tokens(text)  # names are joined as written, before concepts take their words
-    text, concepts = (bridge or shipped_bridge()).find(text)  # a comma ends a phrase: before it goes
+    more = (mined,) if mined is not None else ()
+    text, concepts = shipped_bridge().find(text, *more)  # a comma ends a phrase: before it goes
     words = [w for w in tokens(_PUNCTUATION.sub(" ", text)) if not _ignored(w)]
     groups = {term: Group(tuple((t,) for t in _inflected(term))) for term in expand(words)}
     for name in joined(every):

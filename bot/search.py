@@ -50,7 +50,7 @@ import numpy as np
 
 from bot import mining
 from bot.bridge import Bridge, Group, Phrase
-from bot.question import MAX_QUESTION_CHARS, bridge_of, expand, joined, normalize, question_groups
+from bot.question import MAX_QUESTION_CHARS, expand, joined, mined_bridge, normalize, question_groups
 from core.report.editing import lexicon
 from core.store.report_items import ReportedItem
 from core.text import fold, tokens
@@ -232,7 +232,7 @@ class ItemIndex:
         self._items = state.items
         self._term_ids = {term: n for n, term in enumerate(state.terms)}
         self._recency = state.days
-        self._bridge: Bridge = bridge_of(state.mined)
+        self._bridge: Bridge = mined_bridge(state.mined)
 
     def state(self) -> IndexState:
         return self._state
