@@ -83,8 +83,8 @@ def shipped_bridge() -> Bridge:
 
 
 def mined_bridge(mined: Iterable[tuple[str, str]]) -> Bridge:
-    """The (Latin, Chinese) pairs mined from the stored items (already folded)."""
-    return Bridge([((latin,), (chinese,)) for latin, chinese in mined], normalize, ignore=EN_BOILERPLATE)
+    """The (Latin, Chinese) pairs mined from the stored items, folded when mined (so not again)."""
+    return Bridge([((latin,), (chinese,)) for latin, chinese in mined], str, ignore=EN_BOILERPLATE)
 
 
 def expand(words: Iterable[str]) -> list[str]:
