@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 PROMPT_VERSION = "rewrite-1"
 SCHEMA = "bot_question"
 MAX_CHARS = 300
+#: A rewrite is one short sentence: a model that rambles is cut off rather than waited for.
+MAX_TOKENS = 200
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _SYSTEM = """\
 You rewrite a reader's question about AI news into Traditional Chinese as written in Taiwan \
@@ -62,10 +64,17 @@ class QuestionRewriter:
     """Rewrites questions into Chinese on an OpenAI-compatible server; see the module docstring."""
 
     def __init__(
-        self, client: OpenAI, *, model: str, cache: ResponseCache, modes: ModeBook | None = None
+        self,
+        client: OpenAI,
+        *,
+        model: str,
+        cache: ResponseCache,
+        modes: ModeBook | None = None,
+        max_tokens: int | None = MAX_TOKENS,
     ) -> None:
         self._llm = SyncJsonClient(client, modes)
         self._model = model
+        self._max_tokens = max_tokens
         self._cache = cache
         self._stopped = ""
 
@@ -78,7 +87,8 @@ class QuestionRewriter:
         cached = _checked(self._cache.cached_response(key))
         if cached is not None or self._stopped:
             return cached
-        reply = self._llm.complete(JsonRequest(self._model, messages(question), SCHEMA, Rewritten))
+        request = JsonRequest(self._model, messages(question), SCHEMA, Rewritten, self._max_tokens)
+        reply = self._llm.complete(request)
         if reply.refused:
             self._stopped = reply.failure
             log.error(
