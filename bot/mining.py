@@ -5,7 +5,8 @@ The reports write a name once in both languages and then in one ("輝達（NVIDI
 the entity list ("甲骨文營收放緩…" with 關鍵實體 "Oracle"). Two miners, both pure functions of the
 items, so a saved index carries what it mined (``bot.index_cache``):
 
-* ``parenthesized``: a Chinese name followed by a Latin one in brackets, or the other way round.
+* ``parenthesized``: a Chinese name followed by a Latin one (with a capital or a digit) in
+  brackets, or the other way round.
   The Chinese side is cut after the last function character before the bracket ("用於早期慢性腎病
   （CKD）" gives 早期慢性腎病), and at most ``MAX_CHINESE`` characters are kept.
 * ``titled``: a Latin entity that the item's title does not write, paired with the Chinese
@@ -68,7 +69,9 @@ def parenthesized(items: Iterable[Item]) -> set[Pair]:
 
 def _keep(pairs: set[Pair], latin: str, chinese: str) -> None:
     latin = latin.strip(" .-")
-    if len(chinese) < 2 or not re.search("[A-Za-z]", latin) or " vs" in latin:
+    # A name: it has a capital or a digit ("CKD", "Avocado", "GPT-5"); "reference（外部著地）"
+    # glosses a word, which the lexicon's general vocabulary, not a mined pair, should bridge.
+    if len(chinese) < 2 or not re.search("[A-Z0-9]", latin) or " vs" in latin:
         return
     if not _NOT_A_NAME.match(latin):
         pairs.add((latin, chinese))
