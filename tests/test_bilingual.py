@@ -153,7 +153,7 @@ def test_parenthesized_pairs_both_ways():
             title="用於早期慢性腎病（CKD）預測",
             summary="Avocado（牛油果）模型；A100 vs H100（比較）",
         ),
-        Item(section="research", title="標題", summary="韌性實測（A100 vs H100）與（2025）年，外部指稱（reference）"),
+        Item(section="research", title="標題", summary="韌性（A100 vs H100）與（2025）年，指稱（reference）"),
     ]
     assert parenthesized(items) == {("CKD", "早期慢性腎病"), ("Avocado", "牛油果")}
 
