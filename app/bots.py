@@ -44,9 +44,12 @@ def open_index(settings: Settings, store: Store) -> IndexCache:
     return IndexCache(store, settings.cache_dir)
 
 
-def current_index(settings: Settings, store: Store) -> Callable[[], SearchIndex]:
-    """The index of the stored items, searched with each question's rewrite when an LLM is set."""
-    cache = open_index(settings, store)
+def current_index(
+    settings: Settings, store: Store, cache: IndexCache | None = None
+) -> Callable[[], SearchIndex]:
+    """The index of the stored items (``cache``'s, when the caller shares one: the service's bots
+    and site), searched with each question's rewrite when an LLM is set."""
+    cache = cache if cache is not None else open_index(settings, store)
     if settings.openai_api_key is None:
         return cache.current
     from bot.rewrite import QuestionRewriter, RewritingIndex
@@ -79,10 +82,10 @@ def _client(settings: Settings) -> OpenAI:
     )
 
 
-def open_conversation(settings: Settings, store: Store) -> Conversation:
+def open_conversation(settings: Settings, store: Store, index: IndexCache | None = None) -> Conversation:
     public_url = str(settings.public_url) if settings.public_url else None
-    index = current_index(settings, store)
-    return Conversation(store, index, open_answerer(settings, store), public_url=public_url)
+    current = current_index(settings, store, index)
+    return Conversation(store, current, open_answerer(settings, store), public_url=public_url)
 
 
 def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:
@@ -92,7 +95,8 @@ def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:
     base = str(settings.public_url).rstrip("/") if settings.public_url else None
     redirect = f"{base}/slack/oauth_redirect" if base else None
     secret = settings.slack_client_secret.get_secret_value()
-    return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect)
+    key = settings.secret("slack_token_key")
+    return SlackOAuth(settings.slack_client_id, secret, store.engine, redirect, token_key=key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,7 @@ def open_slack_bot(settings: Settings, store: Store, conversation: Conversation)
         token=None if oauth else token,
         oauth=oauth,
         api_url=settings.slack_api_url,
+        ballot=store,
     )
     app_token = settings.secret("slack_app_token") if socket else None
     return SlackBot(app, serves_http=not socket or oauth is not None, app_token=app_token)

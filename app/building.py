@@ -50,6 +50,7 @@ async def build_day(
         timezone=settings.timezone,
         max_items_per_section=settings.max_items_per_section,
         write_concurrency=settings.openai_concurrency,
+        feedback_days=settings.feedback_days,
     )
     async with open_writer(settings, store) as writer:
         return await build(store, window, summarizer=writer, now=now, options=options, observer=observer)

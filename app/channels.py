@@ -25,9 +25,10 @@ from typing import ClassVar
 
 from core.config import ConfigError, Settings
 from core.links import DEV_SECRET_KEY, Links
+from core.logs import hide_in_logs
 from core.models import Channel, Report, Subscription, SubscriptionStatus
 from core.platforms.dkim import DkimSigner
-from core.platforms.pacing import unpaced
+from core.platforms.pacing import Pacer, unpaced
 from core.platforms.slack_api import slack_pacer
 from core.platforms.smtp import SmtpOptions, SmtpSender
 from core.store import Store
@@ -38,6 +39,7 @@ from delivery.email import DryRunMailer, EmailAdapter, SmtpMailer
 from delivery.email_render import EmailRenderer
 from delivery.holding import LedgerPolicy
 from delivery.slack import DryRunApi, SlackAdapter, WebApi, make_client
+from delivery.slack_workspaces import WorkspaceApis
 from delivery.telegram import TelegramAdapter
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ NO_SECRET_KEY = (
 class Wiring:
     open: OpenAdapter
     token: str  # the Settings field whose absence makes every delivery a dry run
+    or_token: str | None = None  # ... unless this one is set (Slack: OAuth installations)
 
 
 def smtp_options(settings: Settings, connections: int | None = None) -> SmtpOptions:
@@ -101,27 +104,47 @@ def archive_url(settings: Settings) -> Callable[[date], str] | None:
 
 @asynccontextmanager
 async def open_slack(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
-    links = archive_url(settings)
+    links, votes = archive_url(settings), settings.feedback_buttons
     if calls is not None:
-        yield SlackAdapter(DryRunApi(calls), unpaced(), archive_url=links)
+        yield SlackAdapter(DryRunApi(calls), unpaced(), archive_url=links, votes=votes)
         return
-    if settings.slack_bot_token is None:
+    if missing_token(settings, Channel.SLACK):
         raise ValueError("AIDAILY_SLACK_BOT_TOKEN is not set")
     pacer = slack_pacer()
-    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, pacer)
-    yield SlackAdapter(WebApi(client), pacer, archive_url=links)
+    make_api = _slack_api(settings, pacer)
+    token = settings.secret("slack_bot_token")
+    default = make_api(token) if token else None
+    if settings.slack_client_id is None:  # one workspace: the bot token posts everything
+        yield SlackAdapter(default, pacer, archive_url=links, votes=votes)
+        return
+    with Store.open(settings.database_url) as store:
+        installed = store.slack_workspaces(settings.slack_client_id, settings.secret("slack_token_key"))
+        workspaces = WorkspaceApis(installed, make_api, default)
+        yield SlackAdapter(default, pacer, archive_url=links, votes=votes, workspaces=workspaces)
+
+
+def _slack_api(settings: Settings, pacer: Pacer) -> Callable[[str], WebApi]:
+    """chat.postMessage with a token: the bot's, or an OAuth installation's (``slack_workspaces``)."""
+
+    def api(token: str) -> WebApi:
+        hide_in_logs([token])  # an installation's token is a secret the settings do not hold
+        return WebApi(make_client(token, settings.slack_api_url, pacer))
+
+    return api
 
 
 @asynccontextmanager
 async def open_telegram(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
     public_url = str(settings.public_url) if settings.public_url else None
+    votes = settings.feedback_buttons
     if calls is not None:
-        yield TelegramAdapter.dry_run(calls, public_url=public_url)
+        yield TelegramAdapter.dry_run(calls, public_url=public_url, votes=votes)
         return
     if settings.telegram_bot_token is None:
         raise ValueError("AIDAILY_TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
-    async with TelegramAdapter(token, base_url=settings.telegram_api_url, public_url=public_url) as adapter:
+    base_url = settings.telegram_api_url
+    async with TelegramAdapter(token, base_url=base_url, public_url=public_url, votes=votes) as adapter:
         yield adapter
 
 
@@ -137,7 +160,9 @@ def dkim_signer(settings: Settings) -> DkimSigner | None:
 @asynccontextmanager
 async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator[Adapter]:
     links = archive_url(settings)
-    renderer = EmailRenderer(archive_url=(lambda report: links(report.date)) if links else None)
+    renderer = EmailRenderer(
+        archive_url=(lambda report: links(report.date)) if links else None, votes=settings.feedback_buttons
+    )
     signer = dkim_signer(settings)  # a dry run signs too: a bad key shows before the real run
     if calls is not None:
         # A dry run signs its links with a fixed development key unless a real one is set.
@@ -173,7 +198,7 @@ async def open_email(settings: Settings, calls: CallLog | None) -> AsyncIterator
 
 #: The registry: channel -> how to open its adapter, and the setting that holds its token.
 CHANNELS: dict[Channel, Wiring] = {
-    Channel.SLACK: Wiring(open_slack, token="slack_bot_token"),
+    Channel.SLACK: Wiring(open_slack, token="slack_bot_token", or_token="slack_client_id"),
     Channel.TELEGRAM: Wiring(open_telegram, token="telegram_bot_token"),
     Channel.EMAIL: Wiring(open_email, token="smtp_host"),
 }
@@ -315,7 +340,7 @@ async def _run(
 
 def missing_token(settings: Settings, channel: Channel) -> str | None:
     """Why ``channel`` cannot really send (its token setting is unset), or None when it can."""
-    token = CHANNELS[channel].token
-    if getattr(settings, token) is None:
-        return f"AIDAILY_{token.upper()} is not set"
+    wiring = CHANNELS[channel]
+    if all(getattr(settings, name) is None for name in (wiring.token, wiring.or_token) if name):
+        return f"AIDAILY_{wiring.token.upper()} is not set"
     return None

@@ -13,18 +13,52 @@ from rich.markup import escape
 from rich.table import Table
 
 from app.channels import ChannelRun
-from core.models import DeliveryRecord, DeliveryStatus, Subscription
+from core.models import DeliveryRecord, DeliveryStatus, SlackWorkspace, Subscription, SubscriptionStatus
 from delivery.base import DeliveryResult
 
 
 def subscriptions_table(subscriptions: list[Subscription]) -> Table:
-    table = Table("address", "status", "sections", "language", title="Subscriptions")
+    workspaces = any(sub.workspace for sub in subscriptions)  # a column only when Slack has several
+    columns = ("address", "status", "sections", "language") + (("workspace",) if workspaces else ())
+    table = Table(*columns, title="Subscriptions")
     for sub in subscriptions:
         sections = ",".join(sub.sections) or "all"
-        table.add_row(sub.target, sub.status.value, sections, sub.language or "report's")
+        row = [sub.target, sub.status.value, sections, sub.language or "report's"]
+        table.add_row(*row, *([sub.workspace or "bot token"] if workspaces else []))
     if not subscriptions:
         table.caption = "none yet: `aidaily subscriptions add slack:C0123ABCD` adds one"
     return table
+
+
+def workspaces_table(workspaces: list[SlackWorkspace], subscriptions: list[Subscription]) -> Table:
+    """What ``aidaily slack-workspaces`` prints: each OAuth installation, never its token."""
+    table = Table("workspace", "name", "installed (UTC)", "status", "subscriptions", title="Slack workspaces")
+    for ws in workspaces:
+        count = sum(
+            s.workspace == ws.team_id and s.status == SubscriptionStatus.CONFIRMED for s in subscriptions
+        )
+        installed = f"{ws.installed_at:%Y-%m-%d %H:%M}"
+        table.add_row(ws.team_id, escape(ws.team_name or ""), installed, _workspace_status(ws), str(count))
+    if not workspaces:
+        table.caption = "none yet: a workspace installs the app at {AIDAILY_PUBLIC_URL}/slack/install"
+    return table
+
+
+def _workspace_status(workspace: SlackWorkspace) -> str:
+    if not workspace.revoked:
+        return "[green]active[/]"
+    return f"[red]revoked[/] {workspace.revoked_at:%Y-%m-%d %H:%M} ({escape(workspace.revoked_error or '')})"
+
+
+def revoked_lines(workspaces: list[SlackWorkspace]) -> list[str]:
+    """Under ``aidaily deliveries``: why some Slack subscriptions were not attempted."""
+    return [
+        f"[red]Slack workspace {ws.team_id} ({escape(ws.team_name or '')}): installation revoked[/]"
+        f" {ws.revoked_at:%Y-%m-%d %H:%M} UTC ({escape(ws.revoked_error or '')}); its subscriptions"
+        " are not attempted until the app is installed there again"
+        for ws in workspaces
+        if ws.revoked
+    ]
 
 
 def runs_report(runs: list[ChannelRun]) -> list[RenderableType]:

@@ -12,6 +12,9 @@ Setup
   it: the development key is public, and links signed with it would act on real subscriptions.
 - ``AIDAILY_CONFIRM_HOURS`` (48) and ``AIDAILY_SUBSCRIBE_LIMIT`` (5 per client and per address
   an hour).
+- ``AIDAILY_API_LIMIT`` (60 a minute per client, ``/api/`` and ``/search`` together) and
+  ``AIDAILY_CACHE_DIR``: the search behind both is the bot's index (``bot.index_cache.IndexCache``),
+  loaded from or saved to that directory and rebuilt when a report is stored.
 - ``AIDAILY_SMTP_*``, ``AIDAILY_EMAIL_FROM`` and ``AIDAILY_DKIM_*`` as for the newsletter. Without
   ``AIDAILY_SMTP_HOST`` no mail is sent: each confirmation is appended to
   ``out/confirmations.jsonl`` (link included), and the public URL defaults to the listening
@@ -30,17 +33,22 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from app.channels import dkim_signer, signing_key, smtp_options
+from bot.index_cache import IndexCache
 from core.config import ConfigError, Settings
 from core.platforms.smtp import SmtpSender
 from core.store import Store
+from web.api import api_routes
 from web.app import create_app
 from web.archive import archive_routes
 from web.confirm_mail import ConfirmationMailer, DryRunConfirmationMailer, SmtpConfirmationMailer
 from web.health import health_routes
 from web.metrics import instrument, metrics_registry
+from web.ratelimit import SlidingWindowLimiter
+from web.search_page import search_routes
 
 log = logging.getLogger(__name__)
 CONFIRMATIONS_FILE = "confirmations.jsonl"
+MINUTE = 60.0
 
 
 def run_web(settings: Settings) -> None:
@@ -81,15 +89,19 @@ class RunningSite:
 
 @asynccontextmanager
 async def site(
-    settings: Settings, extra_routes: Sequence[BaseRoute] = (), *, own_signals: bool = True
+    settings: Settings,
+    extra_routes: Sequence[BaseRoute] = (),
+    *,
+    own_signals: bool = True,
+    index: IndexCache | None = None,
 ) -> AsyncIterator[RunningSite]:
     """The whole site served by uvicorn on ``AIDAILY_WEB_HOST:AIDAILY_WEB_PORT`` while the block
-    runs (it has started listening on entry); ``aidaily serve`` passes ``own_signals=False``
-    and the bots' endpoints as ``extra_routes``."""
+    runs (it has started listening on entry); ``aidaily serve`` passes ``own_signals=False``,
+    the bots' endpoints as ``extra_routes`` and their search index, so one is kept in memory."""
     secret, public_url = web_secrets(settings)
     with Store.open(settings.database_url) as store:
         async with open_mailer(settings) as mailer:
-            app = build_app(settings, store, mailer, secret, public_url, extra_routes)
+            app = build_app(settings, store, mailer, secret, public_url, extra_routes, index)
             server = _Server(_uvicorn_config(app, settings), own_signals=own_signals)
             task = asyncio.create_task(server.serve())
             while not server.started and not task.done():
@@ -123,12 +135,17 @@ def build_app(
     secret: str,
     public_url: str,
     extra_routes: Sequence[BaseRoute] = (),
+    index: IndexCache | None = None,
 ) -> Starlette:
-    """The whole site: subscription pages, the archive, health and metrics, and ``extra_routes``
-    (the bots' endpoints, when the service runs them)."""
+    """The whole site: subscription pages, the archive, its search and API, health and metrics,
+    and ``extra_routes`` (the bots' endpoints, when the service runs them)."""
     registry = metrics_registry(store)
+    searcher = (index or IndexCache(store, settings.cache_dir)).current
+    limiter = SlidingWindowLimiter(settings.api_limit, MINUTE)  # one per client for both
     routes = [
         *archive_routes(store, public_url=public_url, language=settings.report_language),
+        *search_routes(searcher, limiter, language=settings.report_language),
+        *api_routes(store, searcher, limiter, public_url=public_url),
         *health_routes(store, registry),
         *extra_routes,
     ]
@@ -140,6 +157,7 @@ def build_app(
         confirm_max_age=settings.confirm_hours * 3600,
         subscribe_limit=settings.subscribe_limit,
         extra_routes=routes,
+        feedback_days=settings.feedback_days,
     )
     instrument(app, registry)
     return app

@@ -1,4 +1,4 @@
-"""Benchmark the web archive, /healthz and /metrics over a year of stored reports.
+"""Benchmark the web archive, its search and JSON API, /healthz and /metrics over a year of reports.
 
     .venv/bin/python -m bench.archive                          # SQLite
     .venv/bin/python -m bench.archive --postgres postgresql+psycopg://postgres@127.0.0.1/test
@@ -10,7 +10,9 @@ renderer) is saved into a scratch store. Then:
 1. **latency**: each route is asked ``--requests`` times in process, one request at a time,
    through httpx's ASGI transport (no sockets: the app, the thread pool and the database).
    "First view" asks for distinct dates, so every page is rendered; "rendering cached" asks for
-   one date again and again (the renderer keeps the last 64 renderings);
+   one date again and again (the renderer keeps the last 64 renderings). The search page and
+   ``/api/search`` ask rotating questions of the bot's index (built by the first one, timed
+   apart); ``/api/reports/D`` reads whole reports of distinct dates;
 2. **throughput**: uvicorn serves the app in a process of its own and ``--clients`` concurrent
    httpx clients ask for report pages of random dates for ``--seconds``: first among the last
    7 days (what readers mostly open: rendered once, then cached), then among all ``--days``
@@ -44,21 +46,42 @@ from fakes.reports import synthetic_report  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
 from bench.ask import drop_schema, postgres_schema  # noqa: E402
+from bot.index_cache import IndexCache  # noqa: E402
 from core.report.rendering.markdown import render_markdown  # noqa: E402
 from core.store import Store  # noqa: E402
+from web.api import api_routes  # noqa: E402
 from web.archive import archive_routes  # noqa: E402
 from web.health import health_routes  # noqa: E402
 from web.metrics import instrument, metrics_registry  # noqa: E402
+from web.ratelimit import SlidingWindowLimiter  # noqa: E402
+from web.search_page import search_routes  # noqa: E402
 
 LAST_DAY = date(2026, 11, 22)
 URL_ENV = "AIDAILY_BENCH_ARCHIVE_URL"
+PUBLIC = "https://daily.example.org"
+# Names and words the synthetic reports use (tests/fakes/reports.py), alone and together.
+QUESTIONS = [
+    "OpenAI",
+    "Nvidia latency",
+    "Anthropic agent",
+    "DeepSeek inference",
+    "Mistral pricing",
+    "開源 模型",
+]
 
 
 def app_from_env() -> Starlette:
     """The app uvicorn serves in the throughput run (``--factory``), on the store named in the env."""
     store = Store.open(os.environ[URL_ENV])
     registry = metrics_registry(store)
-    routes = [*archive_routes(store, public_url="https://daily.example.org"), *health_routes(store, registry)]
+    searcher = IndexCache(store, None).current
+    limiter = SlidingWindowLimiter(10**9, 60)  # the bench is one client asking fast
+    routes = [
+        *archive_routes(store, public_url=PUBLIC),
+        *search_routes(searcher, limiter),
+        *api_routes(store, searcher, limiter, public_url=PUBLIC),
+        *health_routes(store, registry),
+    ]
     app = Starlette(routes=routes)
     instrument(app, registry)
     return app
@@ -102,6 +125,11 @@ def latency_rows(url: str, days: int, requests: int) -> list[dict]:
     dates = [(LAST_DAY - timedelta(days=n)).isoformat() for n in rng.sample(range(days), min(days, requests))]
     pages = max(1, (days + 29) // 30)
     etag = asyncio.run(_etag(app, f"/reports/{LAST_DAY}/"))
+    api_etag = asyncio.run(_etag(app, f"/api/reports/{LAST_DAY}"))
+    started = time.perf_counter()
+    asyncio.run(_etag(app, "/api/search?q=OpenAI"))  # the first search builds the index
+    built = (time.perf_counter() - started) * 1000
+    asked = [QUESTIONS[n % len(QUESTIONS)] for n in range(requests)]
     cases = [
         ("report page, first view", [f"/reports/{d}/" for d in dates], {}),
         ("report page, rendering cached", [f"/reports/{LAST_DAY}/"] * requests, {}),
@@ -110,6 +138,11 @@ def latency_rows(url: str, days: int, requests: int) -> list[dict]:
         ("index, first page", ["/reports/"] * requests, {}),
         ("index, last page", [f"/reports/?page={pages}"] * requests, {}),
         ("RSS feed (30 reports)", ["/reports/feed.xml"] * requests, {}),
+        ("/api/reports (first page of 20)", ["/api/reports"] * requests, {}),
+        ("/api/reports/D, whole report", [f"/api/reports/{d}" for d in dates], {}),
+        ("/api/reports/D, 304", [f"/api/reports/{LAST_DAY}"] * requests, {"If-None-Match": api_etag}),
+        ("/api/search (10 results)", [f"/api/search?q={q}" for q in asked], {}),
+        ("/search page (20 results)", [f"/search?q={q}" for q in asked], {}),
         ("/healthz", ["/healthz"] * requests, {}),
         ("/metrics", ["/metrics"] * requests, {}),
     ]
@@ -117,6 +150,7 @@ def latency_rows(url: str, days: int, requests: int) -> list[dict]:
     for name, paths, headers in cases:
         times = asyncio.run(_latencies(app, paths, headers))
         rows.append({"route": name, "p50": statistics.median(times), "p95": percentile(times, 0.95)})
+    rows.append({"route": "first search: the index built, then asked", "p50": built, "p95": built})
     return rows
 
 

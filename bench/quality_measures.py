@@ -24,7 +24,12 @@ from core.models import Item, Report
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # ASCII classes on purpose: \w would take a CJK run joined to a figure ("混元3D") as one name.
-_NAME_OR_FIGURE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9.+-]*|[A-Za-z]*\d[A-Za-z0-9.,%+-]*)")
+# Names, figures and model names spelled lower case with a version ("gpt-realtime-2") are not
+# English prose: they stand in Chinese text as they are.
+_NAME_OR_FIGURE = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9.+-]*|[A-Za-z]*\d[A-Za-z0-9.,%+-]*"
+    r"|[a-z][a-z0-9.]*(?:-[a-z0-9.]+)*-[a-z0-9.]*\d[a-z0-9.]*)"
+)
 _LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]{2,}(?![A-Za-z])")
 _CHINESE_SHARE = 0.6
 _SENTENCE = re.compile(r"^(.+?(?:[。！？]|原文摘錄|$))")

@@ -74,6 +74,7 @@ class Chat:
     language: str | None = None  # "zh" or "en": the user's interface language, when known
     user: str | None = None  # who wrote the message: Slack or Telegram user id
     admin: bool = False  # the platform says they run this chat (see the module docstring)
+    workspace: str | None = None  # Slack: the team the chat belongs to (its installation posts there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +214,7 @@ class Conversation:
             sections,
             status=SubscriptionStatus.CONFIRMED,
             subscribed_by=_subscriber(chat, existing),
+            workspace=chat.workspace,
         )
         self.store.add_subscription(wanted)
         return Reply(_TEXT[language]["subscribed"].format(sections=_section_names(sections, language)))

@@ -12,6 +12,8 @@ What it does
   help``: acknowledged at once (Slack allows three seconds), then answered through the
   command's response URL; ``help`` and unknown commands are answered in the acknowledgement.
 - ``help``, ``today``, ``subscribe`` ... as the first word of a mention or DM run that command.
+- 👍 / 👎 under a delivered item: the vote is recorded, and the one who pressed is told so
+  ephemerally (``bot.slack_feedback``).
 - Changing a channel's subscription (``subscribe``, ``unsubscribe``, ``sections <choice>``) is for
   the workspace's admins and owners (``users.info``; hence the ``users:read`` scope) and the user
   who subscribed the channel; in a DM the user decides. Anyone else is told so, ephemerally.
@@ -70,10 +72,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.answer import language_of
 from bot.conversation import COMMANDS, Chat, Conversation, Reply, changes_subscription, split_command
-from bot.slack_oauth import SlackOAuth, oauth_settings
+from bot.feedback import Ballot
+from bot.slack_feedback import register_votes
+from bot.slack_oauth import SlackOAuth, listen_for_revocations, oauth_settings
 from bot.slack_reply import reply_message
 from core.models import Channel
 from core.platforms.slack_api import RetryAfterHandler, slack_pacer
+from core.subscriptions import slack_workspace
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +94,14 @@ BOT_SCOPES = (
     "users:read",  # users.info: is who changes a channel's subscription a workspace admin?
 )
 #: Event subscriptions the handlers below answer (the manifest must subscribe to each).
-BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
+BOT_EVENTS = (
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "app_uninstalled",  # with tokens_revoked: an OAuth installation stops working (bot.slack_oauth)
+    "tokens_revoked",
+)
 SLACK_API_URL = "https://slack.com/api/"
 
 _COMMAND_NAMES = frozenset(name for name, _ in COMMANDS)
@@ -111,8 +123,10 @@ def create_slack_app(
     token: str | None = None,
     oauth: SlackOAuth | None = None,
     api_url: str = SLACK_API_URL,
+    ballot: Ballot | None = None,
 ) -> AsyncApp:
-    """The bolt app: one workspace with ``token`` (xoxb-), or many installed through ``oauth``."""
+    """The bolt app: one workspace with ``token`` (xoxb-), or many installed through ``oauth``;
+    with ``ballot``, the 👍 / 👎 under delivered items are recorded there (``bot.slack_feedback``)."""
     if (token is None) == (oauth is None):
         raise ValueError("give either a bot token (one workspace) or OAuth settings (many), not both")
     pacer = slack_pacer()
@@ -124,6 +138,9 @@ def create_slack_app(
         oauth_settings=oauth_settings(oauth, BOT_SCOPES) if oauth else None,
     )
     _Handlers(conversation).register(app)
+    if ballot is not None:
+        register_votes(app, ballot)
+    listen_for_revocations(app, oauth)
     return app
 
 
@@ -176,7 +193,7 @@ class _Handlers:
         if _not_from_a_person(event, context) or not self.seen.first(body.get("event_id")):
             return
         text = _without_mention(event.get("text") or "", context.bot_user_id)
-        chat = await _with_rights(client, Chat(Channel.SLACK, event["channel"], user=event["user"]), text)
+        chat = await _with_rights(client, _chat(event["channel"], event["user"], context.team_id), text)
         reply = await _in_thread(self._respond_to, chat, text, event.get("thread_ts"))
         await _post(client, chat.address, event.get("thread_ts") or event["ts"], reply)
 
@@ -185,7 +202,7 @@ class _Handlers:
     ) -> None:
         if _not_from_a_person(event, context) or not self.seen.first(body.get("event_id")):
             return
-        text, chat = event.get("text") or "", Chat(Channel.SLACK, event["channel"], user=event["user"])
+        text, chat = event.get("text") or "", _chat(event["channel"], event["user"], context.team_id)
         if event.get("channel_type") == "im":
             text = _without_mention(text, context.bot_user_id)
             chat = await _with_rights(client, chat, text)
@@ -206,7 +223,7 @@ class _Handlers:
         client: AsyncWebClient,
     ) -> None:
         name, argument = split_command(command.get("text") or "")
-        chat = Chat(Channel.SLACK, command["channel_id"], user=command.get("user_id"))
+        chat = _chat(command["channel_id"], command.get("user_id"), command.get("team_id"))
         if name in _INSTANT or name not in _COMMAND_NAMES:
             await ack(
                 **reply_message(self.conversation.command(chat, name, argument)), response_type="ephemeral"
@@ -301,6 +318,16 @@ async def _post(client: AsyncWebClient, channel: str, thread_ts: str | None, rep
     except SlackApiError as exc:
         # Not retried: the person asking sees no answer and can ask again.
         log.warning("Slack refused the bot's reply in %s: %s", channel, exc.response.get("error"))
+
+
+def _chat(channel: str, user: str | None, team: str | None) -> Chat:
+    """A Slack conversation, with the workspace it is in: a subscription made there is posted
+    with that workspace's installation token (``delivery.slack_workspaces``)."""
+    try:
+        workspace = slack_workspace(team or None)
+    except ValueError:  # not a team id: the subscription then goes with the one bot token
+        workspace = None
+    return Chat(Channel.SLACK, channel, user=user, workspace=workspace)
 
 
 def _not_from_a_person(event: dict[str, Any], context: AsyncBoltContext) -> bool:

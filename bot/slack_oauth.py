@@ -3,7 +3,8 @@
 With ``AIDAILY_SLACK_CLIENT_ID`` and ``AIDAILY_SLACK_CLIENT_SECRET`` set, the bot serves
 ``/slack/install`` (an "Add to Slack" page) and ``/slack/oauth_redirect`` (where Slack sends the
 installer back with a one-time code, traded through ``oauth.v2.access`` for that workspace's bot
-token). Each workspace's installation is saved by slack_sdk's ``SQLAlchemyInstallationStore``,
+token). Each workspace's installation is saved by slack_sdk's ``SQLAlchemyInstallationStore`` (with the
+tokens encrypted when ``AIDAILY_SLACK_TOKEN_KEY`` is set: ``core.store.slack_tokens``),
 and the OAuth ``state`` values (which tie a redirect to the browser that started it) by its
 ``SQLAlchemyOAuthStateStore``, both on the store's engine: SQLite or PostgreSQL. Their tables
 (``slack_installations``, ``slack_bots``, ``slack_oauth_states``) are created only by migration
@@ -14,6 +15,10 @@ In the app's settings at https://api.slack.com/apps: "OAuth & Permissions" > "Re
 list ``{AIDAILY_PUBLIC_URL}/slack/oauth_redirect``; "Manage Distribution" makes the app
 installable outside its own workspace (``deploy/slack-app-manifest.json`` declares the rest).
 
+A workspace that uninstalls the app (``app_uninstalled``) or revokes its bot token
+(``tokens_revoked``) is marked revoked in ``slack_revocations`` (``listen_for_revocations``):
+its digests stop with a record, until it installs the app again (``delivery.slack_workspaces``).
+
 slack_sdk's SQLAlchemy stores are synchronous and bolt's ``AsyncApp`` wants asynchronous ones:
 the two small adapters below run each call in a worker thread, so a slow database never stalls
 the event loop that answers Slack within its three seconds.
@@ -22,18 +27,25 @@ the event loop that answers Slack within its three seconds.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from logging import Logger
 from typing import Any
 
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from core.store.slack_tokens import TokenStore
+from core.store.slack_workspaces import SlackWorkspaces
+from core.subscriptions import slack_workspace
+
+log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 #: How long an installer has between opening /slack/install and coming back from Slack.
@@ -49,11 +61,12 @@ class SlackOAuth:
     client_secret: str
     engine: Engine
     redirect_uri: str | None = None
+    token_key: str | None = field(default=None, repr=False)  # encrypts the tokens at rest (Fernet)
 
 
 def oauth_settings(oauth: SlackOAuth, scopes: tuple[str, ...]) -> AsyncOAuthSettings:
     """Bolt's OAuth settings over our database (tables from migration 0004)."""
-    installations = SQLAlchemyInstallationStore(client_id=oauth.client_id, engine=oauth.engine)
+    installations = TokenStore(oauth.client_id, oauth.engine, oauth.token_key)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=oauth.engine)
     return AsyncOAuthSettings(
         client_id=oauth.client_id,
@@ -69,10 +82,43 @@ def oauth_settings(oauth: SlackOAuth, scopes: tuple[str, ...]) -> AsyncOAuthSett
     )
 
 
+def listen_for_revocations(app: AsyncApp, oauth: SlackOAuth | None) -> None:
+    """Mark a workspace's installation revoked on ``app_uninstalled``, and on ``tokens_revoked``
+    naming the bot's token (a user token alone changes nothing: the bot never uses one). Without
+    OAuth the events are acknowledged and ignored: the one bot token is the operator's to fix."""
+    workspaces = SlackWorkspaces(oauth.engine, oauth.client_id, oauth.token_key) if oauth else None
+
+    async def uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await _revoke(workspaces, body, context.team_id, "app_uninstalled")
+
+    async def tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if (event.get("tokens") or {}).get("bot"):
+            await _revoke(workspaces, body, context.team_id, "tokens_revoked")
+
+    app.event("app_uninstalled")(uninstalled)
+    app.event("tokens_revoked")(tokens_revoked)
+
+
+async def _revoke(
+    workspaces: SlackWorkspaces | None, body: dict[str, Any], team: str | None, reason: str
+) -> None:
+    try:
+        team = slack_workspace(team)
+    except ValueError:
+        team = None
+    if workspaces is None or team is None:
+        return
+    # When it happened, not when it arrived: a retried event must not revoke a reinstall after it.
+    at = body.get("event_time")
+    when = datetime.fromtimestamp(at, UTC) if isinstance(at, int) and at > 0 else None
+    await asyncio.to_thread(lambda: workspaces.revoke(team, reason, at=when))
+    log.warning("Slack workspace %s: %s; its installation is marked revoked", team, reason)
+
+
 class ThreadedInstallationStore(AsyncInstallationStore):
     """An ``AsyncInstallationStore`` over slack_sdk's synchronous SQLAlchemy one."""
 
-    def __init__(self, store: SQLAlchemyInstallationStore) -> None:
+    def __init__(self, store: TokenStore) -> None:
         self.store = store
 
     @property

@@ -34,6 +34,9 @@ In a group, ``/subscribe``, ``/unsubscribe`` and ``/sections <choice>`` are for 
 administrators (``getChatMember``: creator or administrator, or an anonymous admin writing as the
 group); other members are told so. In a private chat the user decides.
 
+👍 / 👎 under a delivered item: the vote is recorded and the one who pressed gets a toast saying
+so (:mod:`bot.telegram_feedback`).
+
 Answers reply to the message that asked, paced to Telegram's limits (:class:`Pacing`, with
 ``RetryAfter`` honoured). An error while answering is logged in one line (never the token) and
 the user is told something went wrong; the bot goes on.
@@ -72,6 +75,8 @@ from bot.conversation import (
     Reply,
     changes_subscription,
 )
+from bot.feedback import Ballot
+from bot.telegram_feedback import vote_handler
 from bot.telegram_reply import render_reply
 from core.logs import hide_in_logs
 from core.models import Channel
@@ -79,8 +84,9 @@ from core.platforms.telegram_api import DEFAULT_API_URL, Pacing
 
 log = logging.getLogger(__name__)
 
-#: The only updates the bot asks Telegram for: new messages (not edits, not channel posts).
-ALLOWED_UPDATES = ("message",)
+#: The only updates the bot asks Telegram for: new messages (not edits, not channel posts), and
+#: presses of the 👍 / 👎 under delivered items.
+ALLOWED_UPDATES = ("message", "callback_query")
 #: Long-poll seconds of one getUpdates call.
 POLL_TIMEOUT = 30.0
 #: Updates answered at once (each mostly waits on the store or the LLM in a thread).
@@ -99,8 +105,10 @@ def build_application(
     base_url: str = DEFAULT_API_URL,
     pacing: Pacing | None = None,
     max_retries: int = 3,
+    ballot: Ballot | None = None,
 ) -> Application:
-    """A python-telegram-bot ``Application`` answering with ``conversation``; start it with
+    """A python-telegram-bot ``Application`` answering with ``conversation`` (and, with
+    ``ballot``, recording the 👍 / 👎 under delivered items there); start it with
     :func:`polling` or :func:`bot.telegram_webhook.webhook`."""
     handlers = _Handlers(conversation, pacing or Pacing(), max_retries)
     hide_in_logs([token])  # httpx logs each request URL, and a Bot API URL carries the token
@@ -110,6 +118,8 @@ def build_application(
     application.add_handler(CommandHandler([n for n, _ in COMMANDS], handlers.command, filters=new_messages))
     application.add_handler(MessageHandler(filters.COMMAND & new_messages, handlers.command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & new_messages, handlers.text))
+    if ballot is not None:
+        application.add_handler(vote_handler(ballot))
     application.add_error_handler(handlers.error)
     return application
 
@@ -158,10 +168,13 @@ async def polling(application: Application, *, timeout: float = POLL_TIMEOUT) ->
                 await application.stop()
 
 
-def run_telegram_bot(token: str, conversation: Conversation, *, base_url: str = DEFAULT_API_URL) -> None:
+def run_telegram_bot(
+    token: str, conversation: Conversation, *, base_url: str = DEFAULT_API_URL, ballot: Ballot | None = None
+) -> None:
     """Run the bot by long polling until SIGINT or SIGTERM (``aidaily bot telegram``); a start-up
     failure raises :class:`TelegramBotError`."""
-    asyncio.run(_poll_until_stopped(build_application(token, conversation, base_url=base_url)))
+    application = build_application(token, conversation, base_url=base_url, ballot=ballot)
+    asyncio.run(_poll_until_stopped(application))
 
 
 async def _poll_until_stopped(application: Application) -> None:

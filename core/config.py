@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     )
     slack_client_id: str | None = Field(None, description="Slack app client id, for OAuth installs")
     slack_client_secret: SecretStr | None = Field(None, description="Slack app client secret, for OAuth")
+    slack_token_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting the OAuth installations' Slack tokens at rest"
+    )
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(None, description="Bot token from BotFather")
@@ -173,6 +176,23 @@ class Settings(BaseSettings):
         48, ge=1, le=720, description="Hours a subscription confirmation link stays valid"
     )
     subscribe_limit: int = Field(5, ge=1, description="Subscribe requests one client may make per hour")
+    api_limit: int = Field(
+        60, ge=1, description="Requests one client may make per minute to /api/ and /search together"
+    )
+
+    # Readers' feedback: 👍 / 👎 on each item
+    feedback_buttons: bool = Field(
+        True,
+        description="Put 👍 / 👎 on every item: buttons in Slack and Telegram (the bots record the"
+        " presses), links in the newsletter (the web app records them)",
+    )
+    feedback_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days a vote link in mail works, and days of votes the editor weighs when it"
+        " ranks a new day's stories",
+    )
 
     # The service (aidaily serve)
     schedule: str | None = Field(

@@ -162,6 +162,7 @@ class Subscription:
     status: SubscriptionStatus = SubscriptionStatus.CONFIRMED
     id: int | None = None
     subscribed_by: str | None = None  # the chat user who subscribed it, when one did
+    workspace: str | None = None  # Slack: the team whose installation posts here (None: the bot token)
 
     @property
     def target(self) -> str:
@@ -195,6 +196,23 @@ class DeliveryRecord:
     attempts: int = 0
     updated_at: datetime | None = None
     sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlackWorkspace:
+    """A Slack workspace the app was installed in through OAuth: its latest installation, and
+    whether that was revoked since. ``bot_token`` is a secret: never shown, logged or printed."""
+
+    team_id: str
+    team_name: str | None
+    installed_at: datetime
+    bot_token: str = field(repr=False)
+    revoked_at: datetime | None = None  # set only when no installation was saved after it
+    revoked_error: str | None = None  # token_revoked, invalid_auth, app_uninstalled, ...
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +295,7 @@ class EditedTopic:
     entities: tuple[str, ...] = ()
     follow_up: FollowUp | None = None
     event: Event = Event()
+    feedback: float = 0.0  # what readers' votes on like stories added to ``score`` (editing.taste)
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,6 +509,14 @@ class WriterStats:
     fallbacks: int = 0
     fell_back: tuple[tuple[str, str], ...] = ()
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WriterStats:
+        """Stats read back from JSON, where the (key, reason) pairs came back as lists."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["fell_back"] = tuple((str(key), str(reason)) for key, reason in values.get("fell_back", ()))
+        return cls(**values)
+
     def since(self, earlier: WriterStats) -> WriterStats:
         """What was added after ``earlier``, a snapshot of the same writer."""
         counts = {
@@ -543,7 +570,7 @@ class RunSummary:
     def from_json(cls, data: dict[str, Any]) -> RunSummary:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}  # a newer version may store more
-        values["llm"] = WriterStats(**values.get("llm", {}))
+        values["llm"] = WriterStats.from_json(values.get("llm", {}))
         values["messages"] = {k: ChannelCounts(**v) for k, v in values.get("messages", {}).items()}
         for name in ("failed_feeds", "failed_channels"):
             values[name] = tuple(values.get(name, ()))
@@ -565,3 +592,86 @@ class Run:
     error: str | None = None
     summary: RunSummary = field(default_factory=RunSummary)
     id: int | None = None
+
+
+# --- Readers' votes on items (👍 / 👎 in Slack, Telegram and the newsletter) ---------------------
+
+
+class VoteValue(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is VoteValue.UP else -1
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """An item of a stored report as a vote names it: the report's date and the item's topic key.
+
+    Not the item's row id: building a day again replaces its rows, and the same stories keep
+    their keys (a topic key is a hash of its articles' URLs)."""
+
+    date: date
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One press of 👍 or 👎 by one reader."""
+
+    item: ItemRef
+    channel: Channel
+    reader: str  # Slack "TEAM:USER", Telegram user id, or the email subscription's id
+    value: VoteValue
+    event: str | None = None  # the platform's id of this press: the same id again is a replay
+    toggle: bool = True  # the vote in force pressed again clears it (chat buttons); mail links set it
+
+
+class VoteOutcome(StrEnum):
+    RECORDED = "recorded"  # the reader's first vote on the item
+    CHANGED = "changed"  # 👍 became 👎 or the other way
+    CLEARED = "cleared"  # the vote in force pressed again (chat buttons)
+    UNCHANGED = "unchanged"  # a mail link followed again: the vote stays
+    REPLAYED = "replayed"  # an event already counted (a platform's redelivery, a replay)
+    UNKNOWN_ITEM = "unknown_item"  # no stored report has that item
+
+
+@dataclass(frozen=True, slots=True)
+class VoteReceipt:
+    """What a vote did, and the reader's vote on the item now (None: none)."""
+
+    outcome: VoteOutcome
+    value: VoteValue | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemVotes:
+    """The votes on one item, by channel (``aidaily feedback``)."""
+
+    item: ItemRef
+    title: str | None  # None: the stored report of that day no longer has the item
+    section: str | None
+    by_channel: dict[Channel, tuple[int, int]] = field(default_factory=dict)  # channel -> (up, down)
+
+    @property
+    def up(self) -> int:
+        return sum(up for up, _ in self.by_channel.values())
+
+    @property
+    def down(self) -> int:
+        return sum(down for _, down in self.by_channel.values())
+
+
+@dataclass(frozen=True, slots=True)
+class VotedItem:
+    """An earlier item readers voted on, with what the editor compares later stories by."""
+
+    item: ItemRef
+    up: int
+    down: int
+    entities: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()  # its topic's salient terms
+    sources: tuple[str, ...] = ()  # the feeds of its articles (``Article.source``)

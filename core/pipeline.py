@@ -138,6 +138,7 @@ class BuildOptions:
     max_items_per_section: int = 12
     write_concurrency: int = 8
     history_days: int = 7
+    feedback_days: int = 30  # readers' votes on the reports of this many days before weigh in
 
 
 async def build(
@@ -154,11 +155,16 @@ async def build(
     with stages.run("select"):
         articles = store.articles_between(window.start, window.end)
         earlier = store.earlier_items(before=window.day, days=options.history_days)
+        votes = store.voted_items(before=window.day, days=options.feedback_days)
     with stages.run("cluster"):
         topics = cluster(articles)
     with stages.run("edit"):
         edition = edit_day(
-            topics, earlier=earlier, language=options.language, max_per_section=options.max_items_per_section
+            topics,
+            earlier=earlier,
+            votes=votes,
+            language=options.language,
+            max_per_section=options.max_items_per_section,
         )
     with stages.run("write", total=len(edition.items)):
         before = summarizer.usage()

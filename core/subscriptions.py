@@ -16,6 +16,8 @@ LANGUAGES = ("zh-TW", "en")
 # Slack ids: C (public channel), G (private channel), D (direct message), or a user (U, W),
 # which chat.postMessage turns into a DM with the bot.
 _SLACK_ID = re.compile(r"[CGDUW][A-Z0-9]{6,20}")
+# A Slack workspace (team) id: the installation whose token posts a subscription's digest.
+_SLACK_TEAM = re.compile(r"T[A-Z0-9]{2,30}")
 # Telegram: a numeric chat id (groups and channels are negative), or a public @username.
 _TELEGRAM_CHAT = re.compile(r"-?[1-9][0-9]{0,19}|@[A-Za-z][A-Za-z0-9_]{3,31}")
 _TELEGRAM_TOPIC = re.compile(r"[1-9][0-9]{0,9}")
@@ -65,6 +67,16 @@ def _email(rest: str) -> tuple[Channel, str, None]:
 _PARSERS = {Channel.SLACK: _slack, Channel.TELEGRAM: _telegram, Channel.EMAIL: _email}
 
 
+def slack_workspace(text: str | None) -> str | None:
+    """A Slack workspace id (``T0123ABCD``), or None; ``ValueError`` for anything else."""
+    if text is None or _SLACK_TEAM.fullmatch(text):
+        return text
+    raise ValueError(
+        f"bad Slack workspace id {text!r}: use the team id, e.g. T0123ABCD"
+        " (in a browser, app.slack.com/client/T0123ABCD/...)"
+    )
+
+
 def parse_sections(text: str | None) -> tuple[str, ...]:
     """``top_headlines,research`` -> the keys in report order; None or "" -> () (every section)."""
     keys = [key.strip() for key in (text or "").split(",") if key.strip()]
@@ -82,11 +94,19 @@ def parse_language(text: str | None) -> str | None:
 
 
 def new_subscription(
-    target: str, *, sections: str | None = None, language: str | None = None, confirmed: bool = False
+    target: str,
+    *,
+    sections: str | None = None,
+    language: str | None = None,
+    confirmed: bool = False,
+    workspace: str | None = None,
 ) -> Subscription:
     """The subscription a user asked for. Email waits for double opt-in unless ``confirmed``;
-    an operator adding a Slack channel or a Telegram chat has already chosen it."""
+    an operator adding a Slack channel or a Telegram chat has already chosen it. ``workspace``:
+    the Slack team whose OAuth installation posts to the channel."""
     channel, address, thread = parse_target(target)
+    if workspace is not None and channel != Channel.SLACK:
+        raise ValueError(f"--workspace names a Slack workspace; {target!r} is not a Slack channel")
     pending = channel == Channel.EMAIL and not confirmed
     return Subscription(
         channel=channel,
@@ -95,4 +115,5 @@ def new_subscription(
         sections=parse_sections(sections),
         language=parse_language(language),
         status=SubscriptionStatus.PENDING if pending else SubscriptionStatus.CONFIRMED,
+        workspace=slack_workspace(workspace),
     )

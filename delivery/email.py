@@ -147,6 +147,8 @@ class EmailAdapter:
             "preferences_url": self.links.preferences(subscription),
             "address": subscription.address,
         }
+        if compiled.report_date is not None:
+            values["feedback_url"] = self.links.feedback(subscription, compiled.report_date)
         mailto = f"mailto:{self.envelope_from}?subject={quote('unsubscribe ' + subscription.address)}"
         headers = {
             "From": self.from_address,

@@ -18,7 +18,9 @@ through ``html.escape`` before it enters the MJML; only absolute http(s) URLs be
 (``core.report.rendering.markdown.link_target``), others print as text. The HTML is kept small (Gmail clips
 a message over ~102 KB): one MJML section per report section, items as plain paragraphs with
 short inline styles; an item shows its title, summary, importance (and why) and its sources;
-details and use cases stay in the web archive.
+details and use cases stay in the web archive. With ``votes=True`` each item ends with a link,
+"👍 / 👎", to the recipient's ``feedback_url`` (``core.links.Links.feedback``)
+with the item's key: the page it opens records the vote.
 
 **Dark mode.** ``color-scheme`` metas, a ``prefers-color-scheme: dark`` block (Apple Mail, iOS)
 and Outlook.com's ``[data-ogsc]`` overrides; light colours are also chosen so that the forced
@@ -32,13 +34,23 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.models import INSIGHT_SECTION, READING_SECTION, Importance, Insight, Item, Reading, Report
+from core.models import (
+    INSIGHT_SECTION,
+    READING_SECTION,
+    Importance,
+    Insight,
+    Item,
+    Reading,
+    Report,
+    VoteValue,
+)
 from core.models import Section as ReportSection
+from core.platforms.votes import EMOJI, votable
 from core.report.rendering.labels import Labels, labels_for
 from core.report.rendering.markdown import link_target
 from core.report.writing.items import clean_text
@@ -50,8 +62,9 @@ _PACKAGED = Path(__file__).resolve().parent / "templates"
 _CHECKOUT = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATES = (_PACKAGED if _PACKAGED.is_dir() else _CHECKOUT) / "email"
 #: What ``personalize`` fills in, per recipient.
-PLACEHOLDERS = ("unsubscribe_url", "preferences_url", "address")
+PLACEHOLDERS = ("unsubscribe_url", "preferences_url", "address", "feedback_url")
 MUTED = "#57606a"
+_VOTE_ICONS = f"{EMOJI[VoteValue.UP]} / {EMOJI[VoteValue.DOWN]}"
 _IMPORTANCE_COLOR = {
     Importance.CRITICAL: "#c5221f",
     Importance.HIGH: "#c5221f",
@@ -69,6 +82,7 @@ WORDS: dict[str, dict[str, str]] = {
         "unsubscribe": "取消訂閱",
         "why": "您收到這封信，是因為 {address} 訂閱了 AI 日報。",
         "top": "回到目錄",
+        "votes": "這則有幫助嗎？",
     },
     "en": {
         "brand": "AI Daily",
@@ -79,6 +93,7 @@ WORDS: dict[str, dict[str, str]] = {
         "unsubscribe": "Unsubscribe",
         "why": "You receive this because {address} subscribed to AI Daily.",
         "top": "Back to contents",
+        "votes": "Was this useful?",
     },
 }
 
@@ -103,6 +118,7 @@ class CompiledEmail:
     language: str
     sections: tuple[str, ...]
     mime: MimeTemplate  # the same, encoded once for the wire (``delivery.email_mime``)
+    report_date: date | None = None  # the day its vote links name (``Links.feedback``)
 
     def placeholder(self, name: str) -> str:
         return _placeholder(self.nonce, name)
@@ -136,9 +152,11 @@ class EmailRenderer:
         *,
         archive_url: Callable[[Report], str | None] | None = None,
         compile_mjml: CompileMjml = mjml_to_html,
+        votes: bool = False,
     ) -> None:
         self._archive_url = archive_url or (lambda report: None)
         self._compile = compile_mjml
+        self._votes = votes  # 👍 / 👎 links under each item (the web app records them)
         self._cache: dict[tuple[object, ...], CompiledEmail] = {}
         self.compilations = 0
 
@@ -158,7 +176,7 @@ class EmailRenderer:
 
     def _build(self, report: Report, labels: Labels, wanted: tuple[str, ...]) -> CompiledEmail:
         nonce = secrets.token_hex(8)
-        parts = _Parts(report, labels, wanted, self._archive_url(report), nonce)
+        parts = _Parts(report, labels, wanted, self._archive_url(report), nonce, votes=self._votes)
         compiled, text, subject = self._compile(parts.mjml()), parts.text(), parts.subject()
         return CompiledEmail(
             subject=subject,
@@ -168,6 +186,7 @@ class EmailRenderer:
             language=labels.language,
             sections=wanted,
             mime=MimeTemplate(text, compiled, _pattern(nonce), subject),
+            report_date=report.date,
         )
 
 
@@ -199,8 +218,16 @@ class _Parts:
     """The pieces of one variant, as MJML/HTML fragments and as plain text."""
 
     def __init__(
-        self, report: Report, labels: Labels, wanted: tuple[str, ...], archive: str | None, nonce: str
+        self,
+        report: Report,
+        labels: Labels,
+        wanted: tuple[str, ...],
+        archive: str | None,
+        nonce: str,
+        *,
+        votes: bool = False,
     ) -> None:
+        self.votes = votes
         self.report = report
         self.labels = labels
         self.words = _words(labels)
@@ -323,11 +350,29 @@ class _Parts:
                 date=item.follow_up.date.isoformat(), title=item.follow_up.title
             )
             meta += f"<br>{_e(labels.follow_up)}{_e(labels.colon)}{_e(note)}"
+        meta += self._votes_html(item)
         return (
             f'<h3 style="margin:18px 0 4px;font-size:17px">{number}. {_e(item.title)}</h3>'
             f'<p style="margin:0 0 6px">{_e(item.summary)}</p>'
             f'<p class="ad-muted" style="margin:0;font-size:13px;color:{MUTED}">{meta}</p>'
         )
+
+    def _vote_url(self, item: Item) -> str:
+        """The item's vote page: the recipient's ``feedback_url`` with the item's key."""
+        return f"{self.ph('feedback_url')}&item={item.topic_key}"
+
+    def _votes_html(self, item: Item) -> str:
+        # One link per item, to a page with both buttons: a link in mail must not vote by
+        # itself (scanners open them), and two full links an item would push a big day's
+        # newsletter past Gmail's clipping size.
+        if not (self.votes and votable(item)):
+            return ""
+        return "<br>" + self._a(self._vote_url(item), _VOTE_ICONS)
+
+    def _votes_text(self, item: Item) -> list[str]:
+        if not (self.votes and votable(item)):
+            return []
+        return [f"  {_VOTE_ICONS} {self.words['votes']} {self._vote_url(item)}"]
 
     def _insight(self) -> str:
         insight, out = self.report.insight, []
@@ -438,6 +483,7 @@ class _Parts:
         for source in item.sources:
             target = link_target(source.url)
             lines.append(f"  - {clean_text(source.name)}" + (f": {target}" if target else ""))
+        lines += self._votes_text(item)
         return "\n".join(line for line in lines if line)
 
     def _text_briefs(self, section: ReportSection) -> str:

@@ -18,13 +18,21 @@ Setting it up
    ``out/<date>.slack.jsonl``; without ``--dry-run`` (and with the token set) they are sent.
    ``aidaily deliveries`` shows what was sent, what failed and why.
 
+Many workspaces: with ``AIDAILY_SLACK_CLIENT_ID`` set, a channel subscribed with ``/aidaily
+subscribe`` in a workspace that installed the app through OAuth (``/slack/install``) gets its
+digest with that installation's own token, and a revoked installation stops only its own
+deliveries (``delivery.slack_workspaces``); ``AIDAILY_SLACK_BOT_TOKEN`` serves the rest.
+
 ``AIDAILY_SLACK_API_URL`` changes the Web API base (tests point it at a loopback fake).
 
 What is sent
 ------------
 A header message (title, date, counts, a link to ``{AIDAILY_PUBLIC_URL}/reports/<date>/`` when
 that is set); for each non-empty section a message with its heading and item titles; the items
-as replies in that message's thread, in order, several per reply (see ``slack_format``). Every
+as replies in that message's thread, in order, several per reply (see ``slack_format``), each
+with 👍 / 👎 buttons when ``AIDAILY_FEEDBACK_BUTTONS`` is on (the default): the presses reach the
+Slack bot (``aidaily bot slack`` or ``aidaily serve``), whose app must have Interactivity on, as
+``deploy/slack-app-manifest.json`` has it. Every
 message is Block Kit with a plain ``text`` fallback, and ``unfurl_links``/``unfurl_media`` off so
 a digest of twenty links does not grow twenty previews.
 
@@ -44,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -60,6 +68,9 @@ from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SlackLimits
 from delivery import slack_format
 from delivery.base import DeliveryError, OutgoingMessage
 from delivery.dryrun import CallLog, placeholder
+
+if TYPE_CHECKING:
+    from delivery.slack_workspaces import WorkspaceApis
 
 #: Errors that another attempt will not fix until someone acts (invites the bot, fixes the token).
 PERMANENT_ERRORS = frozenset(
@@ -92,27 +103,34 @@ class SlackAdapter:
 
     def __init__(
         self,
-        api: SlackApi,
+        api: SlackApi | None,  # None only with ``workspaces``, which then has no default token
         pacer: Pacer,
         *,
         archive_url: Callable[[date], str] | None = None,
         limits: SlackLimits = DEFAULT_LIMITS,
+        votes: bool = False,
+        workspaces: WorkspaceApis | None = None,
     ) -> None:
         self.api = api
         self.pacer = pacer
         self.archive_url = archive_url
         self.limits = limits
+        self.votes = votes  # 👍 / 👎 under each item (the Slack bot records the presses)
+        self.workspaces = workspaces  # set: each subscription is posted with its workspace's token
 
     def plan(self, report: Report, subscription: Subscription) -> list[OutgoingMessage]:
-        return slack_format.plan(report, subscription, archive_url=self.archive_url, limits=self.limits)
+        return slack_format.plan(
+            report, subscription, archive_url=self.archive_url, limits=self.limits, votes=self.votes
+        )
 
     async def send(self, message: OutgoingMessage, subscription: Subscription, parent_id: str | None) -> str:
         params = {"channel": subscription.address, **message.payload}
         if parent_id is not None:
             params["thread_ts"] = parent_id
+        api = self.api if self.workspaces is None else await self.workspaces.api(subscription)
         await self.pacer.wait(subscription.address)
         try:
-            return await self.api.post_message(params, key=message.key)
+            return await api.post_message(params, key=message.key)
         finally:
             self.pacer.answered(subscription.address)
 

@@ -7,6 +7,10 @@ wants a parent ``section:<key>`` (heading and the item titles) and its thread re
 allow. Each payload is ``chat.postMessage`` parameters without ``channel`` / ``thread_ts``:
 Block Kit ``blocks``, a plain ``text`` fallback for notifications, and unfurling off.
 
+With ``votes=True`` each item ends with an ``actions`` block of two buttons, 👍 and 👎, whose
+values name the item (``core.platforms.votes``); the Slack bot records the presses
+(``bot.slack_feedback``). The briefs, the insight and the reading list carry none.
+
 Text from feeds is escaped for mrkdwn (``&``, ``<``, ``>``: nothing else is special to Slack's
 parser, so ``<script>`` shows as text and ``<!channel>`` cannot ping anyone); links are real
 ``<url|label>`` links with the label escaped. Each item is one section block (split at
@@ -20,9 +24,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from core.models import INSIGHT_SECTION, READING_SECTION, Brief, Item, Report, Subscription
+from core.models import (
+    INSIGHT_SECTION,
+    READING_SECTION,
+    Brief,
+    Item,
+    ItemRef,
+    Report,
+    Subscription,
+    VoteValue,
+)
 from core.platforms.slack_mrkdwn import DEFAULT_LIMITS, SLACK_ATOMS, SlackLimits, clip, escape, link
 from core.platforms.text import pack, split_text
+from core.platforms.votes import EMOJI, button_data, votable
 from core.report.rendering.labels import Labels, labels_for
 from delivery.base import OutgoingMessage
 
@@ -35,6 +49,7 @@ class _Chrome:
     in_thread: str  # .format(items=...)
     in_thread_plain: str  # the same for the insight and the reading list, which have no items
     more: str  # .format(count=...)
+    votes: tuple[str, str] = ("Useful", "Not useful")  # what a screen reader says for 👍 and 👎
 
 
 _CHROME = {
@@ -45,6 +60,7 @@ _CHROME = {
         in_thread="{items} 則，完整內容在討論串中",
         in_thread_plain="完整內容在討論串中",
         more="…另有 {count} 則，見討論串",
+        votes=("有幫助", "沒有幫助"),
     ),
     "en": _Chrome(
         counts="{items} stories from {articles} articles and {topics} topics",
@@ -63,13 +79,15 @@ def plan(
     *,
     archive_url: Callable[[date], str] | None = None,
     limits: SlackLimits = DEFAULT_LIMITS,
+    votes: bool = False,
 ) -> list[OutgoingMessage]:
-    """Every message of ``report`` for ``subscription``, parents before their replies."""
+    """Every message of ``report`` for ``subscription``, parents before their replies; ``votes``:
+    with 👍 / 👎 buttons under each item."""
     language = subscription.language or report.language
     labels, chrome = labels_for(language), _CHROME["en" if labels_for(language).language == "en" else "zh-TW"]
     url = archive_url(report.date) if archive_url else None
     messages = [_header(report, chrome, url, limits)]
-    for key, heading, units in _sections(report, labels):
+    for key, heading, units in _sections(report, labels, report.date if votes else None):
         if units and subscription.wants(key):
             messages += _thread(key, heading, units, chrome, limits)
     return messages
@@ -112,14 +130,16 @@ class _Unit:
 
     title: str
     mrkdwn: str
+    vote: ItemRef | None = None  # the item its 👍 / 👎 buttons name, when it has them
 
 
-def _sections(report: Report, labels: Labels) -> list[tuple[str, str, list[_Unit]]]:
+def _sections(report: Report, labels: Labels, votes_on: date | None) -> list[tuple[str, str, list[_Unit]]]:
     sections = [
         (
             s.key,
             labels.sections.get(s.key, s.heading),
-            [_item_unit(n, i, labels) for n, i in enumerate(s.items, 1)] + _brief_units(s.more, labels),
+            [_item_unit(n, i, labels, votes_on) for n, i in enumerate(s.items, 1)]
+            + _brief_units(s.more, labels),
         )
         for s in report.sections
     ]
@@ -128,7 +148,7 @@ def _sections(report: Report, labels: Labels) -> list[tuple[str, str, list[_Unit
     return sections
 
 
-def _item_unit(number: int, item: Item, labels: Labels) -> _Unit:
+def _item_unit(number: int, item: Item, labels: Labels, votes_on: date | None = None) -> _Unit:
     title = clip(" ".join(item.title.split()), 300)
     lines = [f"*{number}. {escape(title)}*", escape(item.summary.strip())]
     lines += _bullets(labels.details, item.details) + _bullets(labels.use_cases, item.use_cases)
@@ -145,7 +165,8 @@ def _item_unit(number: int, item: Item, labels: Labels) -> _Unit:
             date=f"{item.follow_up.date:%Y/%m/%d}", title=item.follow_up.title
         )
         lines.append(f"_{labels.follow_up}{labels.colon}{escape(note)}_")
-    return _Unit(f"{number}. {title}", "\n".join(line for line in lines if line))
+    vote = ItemRef(votes_on, item.topic_key) if votes_on and votable(item) else None
+    return _Unit(f"{number}. {title}", "\n".join(line for line in lines if line), vote)
 
 
 BRIEFS_PER_REPLY = 10
@@ -211,9 +232,9 @@ def _thread(
 ) -> list[OutgoingMessage]:
     parent_key = f"section:{key}"
     messages = [OutgoingMessage(parent_key, key, _parent_payload(key, heading, units, chrome, limits))]
-    for number, group in enumerate(_replies(units, limits), 1):
+    for number, group in enumerate(_replies(units, chrome, limits), 1):
         titles = "\n".join(escape(title) for title, _ in group)
-        blocks = [_section_block(text) for _, texts in group for text in texts]
+        blocks = [block for _, unit_blocks in group for block in unit_blocks]
         payload = _payload(_clip_mrkdwn(titles, limits.text_chars), blocks)
         messages.append(OutgoingMessage(f"{parent_key}/part:{number}", key, payload, parent=parent_key))
     return messages
@@ -238,23 +259,35 @@ def _parent_payload(
     return _payload(escape(f"{heading}: {hint}"), blocks)
 
 
-# (fallback title, block texts) for each unit, then grouped into messages.
-_Piece = tuple[str, list[str]]
+# (fallback title, blocks) for each unit, then grouped into messages.
+_Piece = tuple[str, list[dict[str, Any]]]
 
 
-def _replies(units: list[_Unit], limits: SlackLimits) -> list[list[_Piece]]:
+def _replies(units: list[_Unit], chrome: _Chrome, limits: SlackLimits) -> list[list[_Piece]]:
     pieces: list[_Piece] = []
     for unit in units:
         texts = split_text(unit.mrkdwn, limits.section_chars, atoms=SLACK_ATOMS)
+        buttons = 1 if unit.vote else 0
         # An item too big for one message (very rare) travels in consecutive messages.
-        for chunk in pack(texts, lambda group: _fits(len(group), sum(map(len, group)), limits)):
-            pieces.append((unit.title, chunk))
+        chunks = pack(texts, lambda group, b=buttons: _fits(len(group) + b, sum(map(len, group)), limits))
+        for n, chunk in enumerate(chunks, 1):
+            blocks = [_section_block(text) for text in chunk]
+            if unit.vote and n == len(chunks):  # the buttons follow the whole item
+                blocks.append(_vote_block(unit.vote, chrome))
+            pieces.append((unit.title, blocks))
 
     def fits(group: list[_Piece]) -> bool:
-        texts = [text for _, chunk in group for text in chunk]
-        return _fits(len(texts), sum(map(len, texts)), limits)
+        blocks = [block for _, unit_blocks in group for block in unit_blocks]
+        return _fits(len(blocks), sum(map(_chars, blocks)), limits)
 
     return pack(pieces, fits)
+
+
+def _chars(block: dict[str, Any]) -> int:
+    """The text a block shows: a section's mrkdwn, or its buttons' labels."""
+    if block["type"] == "section":
+        return len(block["text"]["text"])
+    return sum(len(element["text"]["text"]) for element in block.get("elements", ()))
 
 
 def _fits(blocks: int, chars: int, limits: SlackLimits) -> bool:
@@ -272,6 +305,21 @@ def _header_block(text: str, limits: SlackLimits) -> dict[str, Any]:
     # plain_text is not parsed, so it is not escaped; Slack caps a header at 150 characters.
     plain = clip(" ".join(text.split()), limits.header_chars)
     return {"type": "header", "text": {"type": "plain_text", "text": plain, "emoji": True}}
+
+
+def _vote_block(ref: ItemRef, chrome: _Chrome) -> dict[str, Any]:
+    """👍 and 👎 for one item; the block id is the item's, so a message's ids differ."""
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"aidaily_vote_{value.value}",
+            "text": {"type": "plain_text", "text": EMOJI[value], "emoji": True},
+            "value": button_data(ref, value),
+            "accessibility_label": label,
+        }
+        for value, label in zip(VoteValue, chrome.votes, strict=True)
+    ]
+    return {"type": "actions", "block_id": f"vote:{ref.date.isoformat()}:{ref.key}", "elements": buttons}
 
 
 def _section_block(mrkdwn: str) -> dict[str, Any]:

@@ -37,7 +37,10 @@ one message with a link preview, since a card of the archive page helps); then p
 section the subscription wants (the item sections, then ``insight`` and ``reading``, as for
 Slack), ``section:<key>`` (heading and numbered item titles) followed by
 ``section:<key>/part:<n>``, the items packed into as few messages as Telegram's limits allow
-(:mod:`delivery.telegram_format`), each a reply to the section message. Replies are sent with
+(:mod:`delivery.telegram_format`), each a reply to the section message. With
+``AIDAILY_FEEDBACK_BUTTONS`` on (the default) a reply of items carries an inline keyboard, a row
+of 👍 / 👎 per item, numbered as the items are; the presses reach the Telegram bot (``aidaily
+bot telegram`` or ``aidaily serve``), which records them. Replies are sent with
 ``allow_sending_without_reply=False``: if the parent is gone, the reply fails instead of
 appearing out of context. With a topic, every message carries its ``message_thread_id``.
 
@@ -67,7 +70,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from core.models import Report, Subscription
@@ -85,6 +88,7 @@ from delivery.telegram_format import (
     render_index,
     render_parts,
     threads,
+    vote_keyboard,
 )
 
 # Bad requests that no retry can cure: the chat, topic or parent is gone, or the bot may not post.
@@ -117,8 +121,10 @@ class TelegramAdapter:
         max_retries: int = 5,
         limits: Limits = LIMITS,
         calls: CallLog | None = None,
+        votes: bool = False,
     ) -> None:
         self._token, self._base_url = token, base_url
+        self._votes = votes  # 👍 / 👎 under each item (the Telegram bot records the presses)
         self._public_url = public_url
         self._pacing = pacing or Pacing()
         self._max_retries = max_retries
@@ -130,11 +136,11 @@ class TelegramAdapter:
 
     @classmethod
     def dry_run(
-        cls, calls: CallLog, *, public_url: str | None = None, limits: Limits = LIMITS
+        cls, calls: CallLog, *, public_url: str | None = None, limits: Limits = LIMITS, votes: bool = False
     ) -> TelegramAdapter:
         """An adapter that writes each sendMessage call to ``calls`` instead of sending it, and
         answers with a placeholder id (``"<message_id of section:research>"``)."""
-        return cls("", public_url=public_url, limits=limits, calls=calls)
+        return cls("", public_url=public_url, limits=limits, calls=calls, votes=votes)
 
     # --- plan: pure ---------------------------------------------------------------------------
 
@@ -145,14 +151,17 @@ class TelegramAdapter:
         header = render_header(report, item_sections, labels, self._public_url)
         messages = [OutgoingMessage("header", None, _payload(header, archive_url(self._public_url, report)))]
         for thread in wanted:
-            messages += self._thread_messages(thread, labels)
+            messages += self._thread_messages(report, thread, labels)
         return messages
 
-    def _thread_messages(self, thread: Thread, labels: Labels) -> list[OutgoingMessage]:
+    def _thread_messages(self, report: Report, thread: Thread, labels: Labels) -> list[OutgoingMessage]:
         parent = f"section:{thread.key}"
         messages = [OutgoingMessage(parent, thread.key, _payload(render_index(thread, labels, self._limits)))]
         for number, text in enumerate(render_parts(thread, self._limits), 1):
-            messages.append(OutgoingMessage(f"{parent}/part:{number}", thread.key, _payload(text), parent))
+            payload = _payload(text)
+            if self._votes and (keyboard := vote_keyboard(report.date, thread, text)):
+                payload["reply_markup"] = keyboard
+            messages.append(OutgoingMessage(f"{parent}/part:{number}", thread.key, payload, parent))
         return messages
 
     # --- send: one API call, paced and retried ------------------------------------------------
@@ -296,4 +305,9 @@ def _ptb_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
         arguments["link_preview_options"] = LinkPreviewOptions(**arguments["link_preview_options"])
     if "reply_parameters" in arguments:
         arguments["reply_parameters"] = ReplyParameters(**arguments["reply_parameters"])
+    if "reply_markup" in arguments:
+        rows = arguments["reply_markup"]["inline_keyboard"]
+        arguments["reply_markup"] = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows]
+        )
     return arguments

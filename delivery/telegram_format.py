@@ -14,16 +14,34 @@ feed text can never open a tag; ``*``, ``_`` and backticks mean nothing in HTML 
 they are. Only absolute http(s) URLs become ``<a href>`` links (quotes escaped); anything else is
 printed as plain text. The only tags written are ``<b>``, ``<a href>`` and (for keywords) ``<code>``.
 
+**Votes.** :func:`vote_keyboard` gives a reply its inline keyboard: a row of 👍 and 👎 for each
+item that starts in it, labelled with the item's number, whose callback data names the item
+(:mod:`core.platforms.votes`); the Telegram bot records the presses.
+
 Escaping, links and the limits a message must keep are in :mod:`core.platforms.telegram_html`; packing
 blocks into messages and splitting an over-long one, in :mod:`core.platforms.telegram_split`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from core.models import INSIGHT_SECTION, READING_SECTION, Brief, Insight, Item, Reading, Report, Section
+from core.models import (
+    INSIGHT_SECTION,
+    READING_SECTION,
+    Brief,
+    Insight,
+    Item,
+    ItemRef,
+    Reading,
+    Report,
+    Section,
+    VoteValue,
+)
 from core.platforms.telegram_html import (
     ELLIPSIS,
     LIMITS,
@@ -38,6 +56,7 @@ from core.platforms.telegram_html import (
     visible_text,
 )
 from core.platforms.telegram_split import SEPARATOR, pack, split_html
+from core.platforms.votes import EMOJI, ITEM_KEY, button_data
 from core.report.rendering.labels import Labels
 from core.report.writing.items import clean_text
 
@@ -66,6 +85,7 @@ __all__ = [
     "threads",
     "truncate",
     "visible_text",
+    "vote_keyboard",
     "words",
 ]
 
@@ -129,6 +149,7 @@ class Thread:
     titles: tuple[str, ...]  # plain text, one line each in the parent
     blocks: tuple[str, ...]  # HTML: an item, an insight part, a reading list
     numbered: bool = True  # items are numbered, as their replies are
+    keys: tuple[str, ...] = ()  # the items' topic keys, in order (what their votes name)
 
 
 def threads(report: Report, labels: Labels) -> list[Thread]:
@@ -142,7 +163,8 @@ def _item_thread(section: Section, labels: Labels) -> Thread:
     blocks = tuple(render_item(n, item, labels) for n, item in enumerate(section.items, 1))
     blocks += render_briefs(section.more, labels)
     heading = labels.sections.get(section.key, section.heading)
-    return Thread(section.key, heading, tuple(i.title for i in section.items), blocks)
+    keys = tuple(i.topic_key for i in section.items)
+    return Thread(section.key, heading, tuple(i.title for i in section.items), blocks, keys=keys)
 
 
 BRIEFS_PER_BLOCK = 10
@@ -255,3 +277,22 @@ def _meta_lines(item: Item, labels: Labels) -> list[str]:
 def render_parts(thread: Thread, limits: Limits = LIMITS) -> list[str]:
     """The replies of one section: every block, in order, packed into as few messages as fit."""
     return pack(thread.blocks, limits)
+
+
+# An item's block starts a message, or follows another after SEPARATOR, with its bold number;
+# feed text is escaped, so no "<b>" in it can look like one.
+_ITEM_START = re.compile(r"(?:^|" + SEPARATOR + r")<b>(\d+)\. ")
+
+
+def vote_keyboard(day: date, thread: Thread, text: str) -> dict[str, Any] | None:
+    """The ``reply_markup`` of the reply ``text`` of ``thread``: 👍 / 👎 for each item starting in
+    it (an item split over two messages has its buttons under the first), or None."""
+    rows = []
+    for number in map(int, _ITEM_START.findall(text)):
+        key = thread.keys[number - 1] if 0 < number <= len(thread.keys) else ""
+        if ITEM_KEY.fullmatch(key):
+            ref = ItemRef(day, key)
+            rows.append(
+                [{"text": f"{EMOJI[v]} {number}", "callback_data": button_data(ref, v)} for v in VoteValue]
+            )
+    return {"inline_keyboard": rows} if rows else None

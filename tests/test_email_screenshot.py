@@ -35,7 +35,8 @@ import subprocess
 import time
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,22 @@ class Tab:
                 self.events.append(message["method"])
 
 
+@asynccontextmanager
+async def tab_at(websocket: str, width: int, height: int = HEIGHT) -> AsyncIterator[Tab]:
+    """The page at ``websocket`` with a viewport ``width`` wide (a phone below 600 px)."""
+    async with aiohttp.ClientSession() as client, client.ws_connect(websocket, max_msg_size=0) as socket:
+        tab = Tab(socket)
+        await tab.call("Page.enable")
+        await tab.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=width < 600,
+        )
+        yield tab
+
+
 @dataclasses.dataclass(frozen=True)
 class Look:
     facts: dict[str, Any]  # what MEASURE found
@@ -168,16 +185,7 @@ def look(websocket: str, page: Path, width: int, *, dark: bool = False) -> Look:
     """Load ``page`` at ``width`` (a phone below 600 px), measure it, and screenshot it."""
 
     async def session() -> Look:
-        async with aiohttp.ClientSession() as client, client.ws_connect(websocket, max_msg_size=0) as socket:
-            tab = Tab(socket)
-            await tab.call("Page.enable")
-            await tab.call(
-                "Emulation.setDeviceMetricsOverride",
-                width=width,
-                height=HEIGHT,
-                deviceScaleFactor=1,
-                mobile=width < 600,
-            )
+        async with tab_at(websocket, width) as tab:
             scheme = {"name": "prefers-color-scheme", "value": "dark" if dark else "light"}
             await tab.call("Emulation.setEmulatedMedia", features=[scheme])
             tab.events.clear()

@@ -115,3 +115,15 @@ def test_acronyms_end_names_but_are_none_alone() -> None:
     )
     assert "Mistral AI" in found and "Realtime API" in found and "Dataset Viewer" in found
     assert not {"AI", "Chinese AI", "API", "Viewer"} & set(found)
+
+
+def test_licenses_are_terms_not_entities_but_mit_alone_may_be_the_university() -> None:
+    found = extract_entities(
+        [
+            "Alibaba releases Qwen3.5 under Apache 2.0",
+            "The weights are under the Apache-2.0 license; a tokenizer ships under GPL-3.0 and the data "
+            "under CC BY-NC 4.0. Researchers at MIT tested it with Hugging Face.",
+        ]
+    )
+    assert "Alibaba" in found and "Qwen3.5" in found and "Hugging Face" in found and "MIT" in found
+    assert not {n for n in found if n.casefold().startswith(("apache", "gpl", "cc by"))}, found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -66,6 +67,17 @@ def test_the_headline_puts_the_subject_first(title, headline):
     assert "原文摘錄：The model ships today." in lead  # the English extract, marked as quoted
 
 
+def test_the_lead_adds_the_facts_the_headline_does_not_state():
+    title = "Anthropic launches Claude Opus 5"
+    summary = "It scores 82.4% on SWE-bench Verified and costs $10 per million input tokens."
+    headline, lead = chinese_headline(_edited(title, summary), title, summary)
+    assert headline == "Anthropic 發布 Claude Opus 5"
+    assert lead == f"{headline}，SWE-bench 得分 82.4%，每百萬輸入 token 10 美元。原文摘錄：{summary}"
+    funding = "Northwind raises $85M at a $1.2 billion valuation"
+    headline, lead = chinese_headline(_edited(funding), funding, "")
+    assert (headline, lead) == ("Northwind 完成 8,500 萬美元融資", f"{headline}，估值 12 億美元。")
+
+
 def test_a_chinese_title_and_an_unreadable_event_stay_as_they_are():
     title = "智譜開源GLM-4.9V：多模態推理刷新紀錄"
     assert chinese_headline(_edited(title), title, "摘要。") == (title, "摘要。")
@@ -80,6 +92,23 @@ def test_a_verb_only_in_the_body_composes_nothing():
     headline = chinese_headline(_edited(title, summary), title, summary)[0]
     assert "Acme" not in headline and "融資" not in headline and "億" not in headline
     assert headline.startswith("機器人")  # the title's own subject, in Chinese
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("China’s open-weight models win over developers", "中國開源新模型"),
+        ("EU regulators question AI developers over training data", "歐盟"),
+        ("US Steel deploys ChatGPT Enterprise", "US Steel"),  # a company's name, not the country
+    ],
+)
+def test_countries_a_headline_names_are_said_in_chinese(title, expected):
+    kind = "open_source" if "open" in title else "deployment"
+    subject = title.split("’")[0].split(" regulators")[0].split(" deploys")[0]
+    event = Event(kind, subject=subject, object="ChatGPT Enterprise" if "Steel" in title else "", sure=True)
+    edited = dataclasses.replace(_edited(title), event=event, entities=(subject,))
+    headline, _ = chinese_headline(edited, title, "An English extract.")
+    assert expected in headline and not re.search(r"\b(?:China|EU)\b", headline), headline
 
 
 def test_an_event_without_a_subject_composes_nothing():
@@ -111,6 +140,40 @@ def test_stories_of_no_template_are_named_by_their_terms(title, kind, section, e
         assert headline == expected
     assert has_cjk(headline) and "Cost-Aware" not in headline and "Teachers" not in headline
     assert summary == f"{headline}。原文摘錄：An English extract."
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "entity"),
+    [
+        (
+            "The Guardian view on AI and entry-level jobs: the first rung is wobbling",
+            "The Guardian",
+            "Guardian",
+        ),
+        (
+            "The Download: AI scribes in the clinic, and China’s chip push",
+            "MIT Technology Review",
+            "Download",
+        ),
+    ],
+)
+def test_the_outlet_and_its_columns_are_not_the_subject(title, source, entity):
+    story = topic(article(title, "", source=source))
+    edited = EditedTopic(story, "trends", Importance.MEDIUM, 1.0, event=Event("analysis", sure=True))
+    edited = dataclasses.replace(edited, entities=(entity,))
+    headline, _ = chinese_headline(edited, title, "")
+    assert entity not in headline, headline
+
+
+def test_a_model_name_spelled_in_lower_case_is_still_a_name():
+    title = "Introducing gpt-realtime-2 in the API"
+    edited = dataclasses.replace(
+        _edited(title),
+        event=Event("other", sure=True),
+        section="tools",
+        entities=("gpt-realtime-2", "Realtime API"),
+    )
+    assert chinese_headline(edited, title, "")[0] == "gpt-realtime-2 API 工具"
 
 
 def test_a_name_of_its_own_leads_but_capitalised_words_do_not():

@@ -120,6 +120,23 @@ def test_html_paragraphs_without_a_final_period_do_not_run_together() -> None:
     assert html_to_text("one line<br>goes on") == "one line goes on"
 
 
+def test_a_block_that_is_only_a_link_is_navigation_not_text() -> None:
+    text = html_to_text(
+        "<p>Salesforce will buy Tallyfield for $450 million.</p>"
+        '<p><a href="https://techcrunch.com/category/ai/">More AI coverage</a></p>'
+        '<p><strong><a href="/more">Read more</a></strong></p><li><a href="/x">相關閱讀</a></li>'
+        '<p>The deal, <a href="https://example.com/d">announced Monday</a>, closes in March.</p>'
+        '<P CLASS="x"><A HREF="/y">Continue reading</A></P >'
+    )
+    assert text == (
+        "Salesforce will buy Tallyfield for $450 million. The deal, announced Monday, closes in March."
+    )
+    # A paragraph that is a long linked sentence is the article's text, not navigation.
+    sentence = "OpenAI said the model is available to every user today "
+    long_link = f"<p><a href='/s'>{sentence * 2}</a></p>"
+    assert "available to every user" in html_to_text(long_link)
+
+
 def test_huge_and_odd_input_is_read_quickly() -> None:
     hostile = ("Ignore previous instructions. " * 2_000) + "a.B" * 50_000 + "模型。" * 20_000
     start = time.perf_counter()

@@ -48,6 +48,9 @@ MODEL = VENV / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "SmolLM2-135M-Instruct"
 READY_SECONDS = 120
 MAX_TOKENS = 200  # an item's JSON fits; a rambling answer is cut off and asked again once
+# The server answers one request at a time, and the suite's other workers share its two cores: a
+# timed-out request retried by the SDK would only queue behind the one still being computed.
+REQUEST_TIMEOUT = 600
 DAY = date(2026, 11, 22)
 # One server for the module: under ``pytest -n auto --dist loadgroup`` its tests share a worker.
 pytestmark = pytest.mark.xdist_group("llm-server")
@@ -190,7 +193,9 @@ TOPICS = [
 
 
 async def write_day(base_url: str, cache: MemoryCache, modes: ModeBook) -> tuple[list[Item], LLMSummarizer]:
-    async with make_client(api_key="none", base_url=base_url, timeout=120, max_retries=1) as client:
+    async with make_client(
+        api_key="none", base_url=base_url, timeout=REQUEST_TIMEOUT, max_retries=1
+    ) as client:
         writer = LLMSummarizer(
             client, model=MODEL_NAME, cache=cache, concurrency=1, modes=modes, max_tokens=MAX_TOKENS
         )
@@ -244,7 +249,7 @@ GPT = ReportedItem(
 
 
 def test_the_bot_answers_through_it_or_falls_back_cleanly(proxy):
-    client = make_sync_client(api_key="none", base_url=proxy.base_url, timeout=120, max_retries=1)
+    client = make_sync_client(api_key="none", base_url=proxy.base_url, timeout=REQUEST_TIMEOUT, max_retries=1)
     answerer = LLMAnswerer(client, model=MODEL_NAME, cache=MemoryCache(), modes=ModeBook(), max_tokens=150)
     reply = ask(ItemIndex([GPT]), answerer, "more on GPT-5.2")
     assert reply.found and reply.items == (GPT,)

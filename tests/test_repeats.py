@@ -45,3 +45,30 @@ def test_distinct_bullets_and_empty_input_pass_untouched():
     details = ["First fact with GPT-5.2.", "第二個事實：營收 20 億美元。"]
     assert without_repeats("", details, []) == (tuple(details), ())
     assert without_repeats("Lead.", [], []) == ((), ())
+
+
+def test_one_fact_told_in_both_scripts_is_said_once_in_the_reports_language():
+    english = "Alibaba says Qwen models have now been downloaded more than 700 million times."
+    chinese = "模型已同步上架Hugging Face與魔搭社區，Qwen系列累計下載量已超過七億次。"
+    other = "Qwen3.5全系支持混合思考模式。"
+    details = [english, other, chinese]
+    assert without_repeats("Alibaba 開源 Qwen3.5。", details, [], chinese_first=True) == (
+        (other, chinese),
+        (),
+    )
+    assert without_repeats("Alibaba open-sources Qwen3.5.", details, []) == ((english, other), ())
+
+
+def test_the_same_figure_about_another_company_or_with_no_scale_is_another_fact():
+    english = "OpenAI says ChatGPT now has 800 million weekly users."
+    rival = "Google 稱 Gemini 月活躍用戶已達 8 億。"  # the same figure, someone else's
+    percent = "Alibaba 稱推理成本降低 50%。"
+    cut = "Alibaba cut API prices by 50% at launch."  # a bare percentage tells no fact apart
+    assert without_repeats("今日消息。", [english, rival], [], chinese_first=True) == ((english, rival), ())
+    assert without_repeats("今日消息。", [percent, cut], [], chinese_first=True) == ((percent, cut), ())
+
+
+def test_a_bullet_that_says_what_the_headlines_deal_is_for_stays():
+    lead = "CoreWeave 簽署 40 億美元合作協議。原文摘錄：The GPU cloud's backlog now exceeds $60 billion."
+    use = "CoreWeave disclosed a new $4 billion, five-year contract to supply Nvidia GB300 capacity."
+    assert without_repeats(lead, [], [use], chinese_first=True) == ((), (use,))

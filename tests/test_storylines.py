@@ -56,6 +56,8 @@ def test_the_insight_names_the_items_of_each_storyline_and_the_title_the_storyli
     first = overview.insight.trends[0]
     assert first.startswith("「Nvidia」串起今日 2 則報導")
     assert "Nvidia ships Rubin chips" in first and "Nvidia earnings beat" in first
+    # The storyline's facts are clauses, not one list run on with 、 ("…市場動態、共有 2 個來源").
+    assert "、共有" not in first and "、也都涉及" not in first
     assert "Nvidia" in overview.title and "自動駕駛" in overview.title
     assert "Nvidia" in overview.tags
     english = build_overview(DAY, day=date(2026, 12, 4), language="en", articles_count=40)

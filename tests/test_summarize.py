@@ -197,6 +197,8 @@ def test_paper_theme_titles_count_the_papers() -> None:
     zh = _write(_edited(PAPERS, "research"), "zh-TW")
     en = _write(_edited(PAPERS, "research"), "en")
     assert zh.title == "持續學習與強化學習：3 篇研究"  # what they share, in Chinese
+    # A Chinese lead, then the abstract as the source's words.
+    assert zh.summary.startswith("3 篇新研究聚焦持續學習與強化學習。原文摘錄：")
     assert en.title == "Plasticity and Reinforcement Learning: 3 related papers"
     assert [s.name for s in en.sources] == ["arXiv:2512.01034", "arXiv:2510.01460", "arXiv:2509.19698"]
     assert len(en.details) == 3 and en.details[0].startswith("Loss of Plasticity in Offline-to-Online")
@@ -254,6 +256,31 @@ def test_simplified_chinese_becomes_traditional_in_zh_tw() -> None:
     assert item.entities == ("阿里巴巴", "螞蟻集團")
     assert item.importance_reason == "開源策略轉向"
     assert item.use_cases == ("該模型將主要用於 Meta 的廣告和社交產品。",)
+
+
+def test_a_chinese_lead_goes_on_in_chinese_and_the_english_outlets_facts_become_details() -> None:
+    story = Topic(
+        key="deepseek-v4",
+        articles=(
+            _article(
+                "DeepSeek-V4發布：推理成本再降一半",
+                "DeepSeek正式發布並開源DeepSeek-V4，官方稱推理成本降低約50%。輸出價格降至每百萬tokens 4元。",
+                source="量子位",
+            ),
+            _article(
+                "DeepSeek releases V4",
+                "DeepSeek released V4 with sparse attention. API prices were cut by 50% at launch, "
+                "putting pressure on Western providers such as OpenAI and Anthropic.",
+                source="AI Business",
+            ),
+        ),
+        terms=("deepseek",),
+    )
+    item = _write(_edited(story, entities=("DeepSeek", "DeepSeek-V4")), "zh-TW")
+    assert item.title.startswith("DeepSeek-V4發布")
+    assert "降低約50%" in item.summary
+    assert not re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", item.summary), item.summary  # no English prose
+    assert any("API prices were cut" in d for d in item.details), item.details
 
 
 @pytest.mark.skipif(not converter_available(), reason="OpenCC is not installed")

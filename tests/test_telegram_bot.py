@@ -432,7 +432,7 @@ def test_the_webhook_is_registered_with_its_secret(server, conversation):
     post_updates(server, conversation, [])
     assert server.webhook is not None
     assert server.webhook["url"] == f"{PUBLIC}/telegram/webhook" and server.webhook["secret_token"] == SECRET
-    assert server.webhook["allowed_updates"] == ["message"]
+    assert server.webhook["allowed_updates"] == ["message", "callback_query"]
     assert [name for name, _ in server.commands[""]] == [name for name, _ in COMMANDS]
 
 

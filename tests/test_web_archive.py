@@ -27,6 +27,7 @@ from core.models import Report
 from core.report.importing.files import import_files
 from core.report.rendering.markdown import render_markdown
 from core.store import Store
+from web.anchors import item_anchor
 from web.archive import archive_routes
 from web.health import health_routes
 from web.markdown_html import markdown_to_html
@@ -35,7 +36,7 @@ from web.metrics import instrument, metrics_registry
 SAMPLES = Path(__file__).resolve().parent / "data" / "sample-reports"
 PUBLIC = "https://daily.example.org"
 HREF = re.compile(r'href="([^"]*)"')
-SAFE_HREF = re.compile(r"^(https?://[^\s]+|/reports/[^\s]*|/subscribe)$")
+SAFE_HREF = re.compile(r"^(https?://[^\s]+|/reports/[^\s]*|/subscribe|/search)$")
 
 
 def archive_app(store: Store, **options) -> Starlette:
@@ -104,7 +105,8 @@ def test_report_page_renders_the_sample_and_drops_dead_links(store):
     assert "<h1>大型語言模型評判與基礎設施趨勢分析 — 2025/11/25</h1>" in body
     assert '<time datetime="2025-11-25T06:42:17+08:00">2025-11-25 06:42 +0800</time>' in body
     assert "<h2>今日焦點（Top Headlines）</h2>" in body
-    assert "<h3>以大型語言模型作為評判者的技術方法與框架</h3>" in body
+    title = "以大型語言模型作為評判者的技術方法與框架"
+    assert f'<h3 id="{item_anchor(title)}">{title}</h3>' in body
     aws = "https://aws.amazon.com/blogs/machine-learning/claude-opus-4-5-now-in-amazon-bedrock/"
     assert f'<a href="{aws}" rel="noopener nofollow">AWS Blog – Opus 4.5</a>' in body
     # The sample's non-URL targets ([來源1](1), [arXiv:2405.17838](arXiv:2405.17838)) are text now.
@@ -303,7 +305,7 @@ def test_demo_report_page(store):
     assert response.status_code == 200
     body = article(response.text)
     assert body.count("<h2>") == len(re.findall(r"^## ", built.markdown, flags=re.M))
-    assert body.count("<h3>") == len(re.findall(r"^### ", built.markdown, flags=re.M))
+    assert body.count("<h3 id=") == len(re.findall(r"^### ", built.markdown, flags=re.M))
     assert "Claude Opus 5" in body and "<script" not in body.lower()
     hrefs = HREF.findall(body)
     assert len(hrefs) >= len(built.report.items) and all(SAFE_HREF.match(h) for h in hrefs)

@@ -8,6 +8,8 @@ Routes
 ``GET|POST /preferences?token=``      change sections and language
 ``GET /unsubscribe?token=``           a page with an unsubscribe button (GET changes nothing)
 ``POST /unsubscribe?token=``          unsubscribe; also RFC 8058 one-click
+``GET|POST /feedback?token=&item=``   a newsletter item's 👍 / 👎: GET shows both, POST records one
+                                      (``web.feedback_routes``)
 
 ``extra_routes`` are appended, so the Slack events endpoint, the Telegram webhook and the
 archive can share the one server. Every response, a 500 page included, carries the headers of
@@ -34,6 +36,7 @@ from core.links import Links
 from core.store import Store
 from web.confirm_mail import ConfirmationMailer
 from web.csrf import FormGuard
+from web.feedback_routes import FeedbackEndpoints
 from web.link_routes import LinkEndpoints
 from web.middleware import BodyLimit, SecurityHeaders
 from web.pages import Pages
@@ -56,10 +59,11 @@ def create_app(
     extra_routes: Sequence[BaseRoute] = (),
     clock: Clock = time.monotonic,
     max_body_bytes: int = MAX_BODY_BYTES,
+    feedback_days: int = 30,
 ) -> Starlette:
     """The app. ``confirm_max_age``: seconds a confirmation link works; ``subscribe_limit``:
     sign-ups per client address, and per email address, in any hour; ``clock`` drives the
-    rate limits (monotonic seconds)."""
+    rate limits (monotonic seconds); ``feedback_days``: days a newsletter's vote links work."""
     if not secret_key:
         raise ValueError("the web app needs a secret key to sign its links and forms")
     pages = Pages()
@@ -75,6 +79,7 @@ def create_app(
         per_address=SlidingWindowLimiter(subscribe_limit, HOUR, clock),
     )
     linked = LinkEndpoints(store, pages, links, confirm_max_age)
+    votes = FeedbackEndpoints(store, pages, secret_key, feedback_days)
     routes: list[BaseRoute] = [
         Route("/", sign_up.form, methods=["GET"]),
         Route("/subscribe", sign_up.form, methods=["GET"]),
@@ -84,6 +89,8 @@ def create_app(
         Route("/preferences", linked.save_preferences, methods=["POST"]),
         Route("/unsubscribe", linked.show_unsubscribe, methods=["GET"]),
         Route("/unsubscribe", linked.unsubscribe, methods=["POST"]),
+        Route("/feedback", votes.show, methods=["GET"]),
+        Route("/feedback", votes.vote, methods=["POST"]),
         *extra_routes,
     ]
     middleware = [Middleware(BodyLimit, max_bytes=max_body_bytes)]

@@ -39,14 +39,14 @@ from starlette.routing import BaseRoute, Route
 
 from core.store import Store
 from web.archive_feed import FeedChannel, rss_feed
-from web.http_cache import caching_headers, etag_of, is_fresh, not_modified
+from web.http_cache import caching_headers, conditional, etag_of, is_fresh, not_modified
 from web.markdown_html import render_report
 
 PAGE_SIZE = 30
 FEED_SIZE = 30
 #: Part of every report page's ETag: bump it when the page template or the renderer changes, so
 #: caches do not keep the old rendering of an unchanged report.
-RENDER_VERSION = "archive-1"
+RENDER_VERSION = "archive-2"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _PAGE = re.compile(r"\d{1,6}", re.ASCII)
 
@@ -85,6 +85,17 @@ def archive_routes(
     ]
 
 
+def templates() -> Environment:
+    """The jinja2 environment of the archive's pages (and the search page, which shares their look)."""
+    return Environment(
+        loader=PackageLoader("web", "templates"),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 class ArchiveEndpoints:
     """The archive's endpoints over one store; the jinja2 environment is built once here."""
 
@@ -97,13 +108,7 @@ class ArchiveEndpoints:
         self.language = language
         self.page_size = page_size
         self.feed_size = feed_size
-        self.env = Environment(
-            loader=PackageLoader("web", "templates"),
-            autoescape=select_autoescape(["html", "xml"]),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = templates()
 
     async def index(self, request: Request) -> Response:
         page = _page_number(request.query_params.get("page", "1"))
@@ -184,11 +189,7 @@ class ArchiveEndpoints:
 
 
 def _conditional(request: Request, body: bytes, media_type: str) -> Response:
-    """``body`` with an ETag of its bytes, or an empty 304 when the client already has it."""
-    etag = etag_of(body)
-    if is_fresh(request, etag):
-        return not_modified(etag)
-    return _response(body, media_type, etag)
+    return conditional(request, body, media_type, SECURITY_HEADERS)
 
 
 def _response(body: bytes, media_type: str, etag: str) -> Response:

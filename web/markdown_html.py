@@ -15,6 +15,10 @@ ours and a bug in one layer must not be enough:
    its label stays as plain text, instead of a link that leads nowhere.
 2. nh3 (ammonia) cleans the HTML afterwards: a short list of tags and attributes, URL schemes
    http, https and mailto, and ``rel="noopener nofollow"`` on every link.
+
+Each ``###`` heading (an item's title, or a part of the insight and reading sections) gets the
+id ``web.anchors.item_anchor`` computes from its text, which search results link to; a later
+heading of the same text gets a numbered one, so ids stay unique on the page.
 """
 
 from __future__ import annotations
@@ -32,13 +36,14 @@ from markdown_it.token import Token
 from core.report.importing.inline import ReportFormatError
 from core.report.importing.meta import split_front_matter
 from core.report.rendering.markdown import link_target
+from web.anchors import item_anchor
 
 _TAGS = {
     *("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code"),
     *("ul", "ol", "li", "a", "strong", "em", "del", "s"),
     *("table", "thead", "tbody", "tr", "th", "td"),
 }
-_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+_ATTRIBUTES = {"a": {"href", "title"}, "h3": {"id"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
 _SCHEMES = {"http", "https", "mailto"}
 
 
@@ -124,6 +129,20 @@ def _without_dead_links(children: list[Token]) -> list[Token]:
     return kept
 
 
+def _anchor_headings(state: StateCore) -> None:
+    """A core rule: an id on every ``###`` heading, from its text as the reader sees it."""
+    seen: dict[str, int] = {}
+    for heading, inline in zip(state.tokens, state.tokens[1:], strict=False):
+        if heading.type == "heading_open" and heading.tag == "h3":
+            anchor = item_anchor(_plain(inline.children or []))
+            seen[anchor] = seen.get(anchor, 0) + 1
+            heading.attrSet("id", anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}")
+
+
+def _plain(children: list[Token]) -> str:
+    return "".join(child.content for child in children if child.type in ("text", "code_inline"))
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     # Must never raise: nh3 reports a raising filter through sys.unraisablehook.
     if tag == "a" and attribute == "href":
@@ -134,6 +153,7 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).disable("image")
     md.core.ruler.push("unlink_non_urls", _unlink_non_urls)
+    md.core.ruler.push("anchor_headings", _anchor_headings)
     return md
 
 

@@ -6,16 +6,22 @@ with fixed windows. State lives in memory: right for one process; several proces
 load balancer each enforce their own limit.
 
 The clock is injected (``time.monotonic`` by default) so tests step time instead of sleeping.
+``limited`` puts a limiter in front of an endpoint, counting hits by ``client_key``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
 
 Clock = Callable[[], float]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 # Providers that ignore dots in the local part and answer under both names (Gmail).
 _DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
@@ -66,6 +72,32 @@ class SlidingWindowLimiter:
     def _forget_before(hits: deque[float], horizon: float) -> None:
         while hits and hits[0] <= horizon:
             hits.popleft()
+
+
+def client_key(request: Request) -> str:
+    """Who a request counts against: its IPv4 address, or its IPv6 /64 (one home or server is
+    given a whole /64, and could otherwise take a fresh address for every request). Behind a
+    reverse proxy uvicorn puts the X-Forwarded-For client here (see ``app.web``)."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def limited(limiter: SlidingWindowLimiter, endpoint: Endpoint, refuse: Callable[[int], Response]) -> Endpoint:
+    """``endpoint`` behind ``limiter`` per client; over the limit, ``refuse(seconds to wait)``."""
+
+    async def guarded(request: Request) -> Response:
+        wait = limiter.hit(client_key(request))
+        return refuse(wait) if wait is not None else await endpoint(request)
+
+    return guarded
 
 
 def mailbox_key(address: str) -> str:

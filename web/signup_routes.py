@@ -15,7 +15,6 @@ valid token from ``web.csrf`` gets 403.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,7 @@ from web.confirm_mail import ConfirmationMail, ConfirmationMailer, MailKind
 from web.csrf import FIELD, FormGuard
 from web.forms import FormError, language_options, read_sign_up, section_options
 from web.pages import Pages
-from web.ratelimit import SlidingWindowLimiter, mailbox_key
+from web.ratelimit import SlidingWindowLimiter, client_key, mailbox_key
 
 log = logging.getLogger(__name__)
 #: The subscribe form has a handful of fields; anything with many more is not ours.
@@ -113,22 +112,6 @@ def confirm_url(links: Links, subscription: Subscription) -> str:
     """``{public_url}/confirm?token=...``, shaped like the newsletter's ``Links``."""
     token = make_token(links.secret, subscription, "confirm")
     return f"{links.base_url.rstrip('/')}/confirm?token={quote(token, safe='')}"
-
-
-def client_key(request: Request) -> str:
-    """Who a request counts against: its IPv4 address, or its IPv6 /64 (one home or server is
-    given a whole /64, and could otherwise take a fresh address for every request). Behind a
-    reverse proxy uvicorn puts the X-Forwarded-For client here (see ``app.web``)."""
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host or "unknown"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
 
 
 def _echo(form: FormData | None) -> dict[str, Any]:

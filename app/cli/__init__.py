@@ -13,7 +13,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from app.cli import chat, delivery, reports, service
+from app.cli import chat, delivery, feedback, reports, service
 from app.cli.common import UserError, err
 from core.config import ConfigError
 from core.store.db import StoreError
@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="AI Daily: a morning briefing of AI news.",
 )
-for group in (reports, chat, delivery, service):
+for group in (reports, chat, delivery, service, feedback):
     for command in group.app.registered_commands:
         app.registered_commands.append(command)
 app.add_typer(reports.config_app, name="config")

@@ -68,6 +68,6 @@ def bot_telegram():
     with Store.open(settings.database_url) as store:
         conversation = open_conversation(settings, store)
         try:
-            run_telegram_bot(token, conversation, base_url=settings.telegram_api_url)
+            run_telegram_bot(token, conversation, base_url=settings.telegram_api_url, ballot=store)
         except TelegramBotError as exc:
             raise UserError(str(exc)) from None

@@ -10,7 +10,7 @@ import typer
 
 from app.cli.common import DateOption, UserError, current_settings, first_line, out, parse_day, stored_report
 from core.config import Settings
-from core.models import Channel
+from core.models import Channel, SlackWorkspace
 from core.store.store import Store
 
 app = typer.Typer()
@@ -26,12 +26,17 @@ def subscriptions_add(
     sections: Annotated[str | None, typer.Option(help="Only these, e.g. top_headlines,research")] = None,
     language: Annotated[str | None, typer.Option(help="zh-TW or en (default: the report's)")] = None,
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Email: skip double opt-in")] = False,
+    workspace: Annotated[
+        str | None, typer.Option(help="Slack: the workspace (T0123ABCD) whose OAuth installation posts")
+    ] = None,
 ):
     """Deliver reports to ADDRESS (adding it again updates its options)."""
     from core.subscriptions import new_subscription
 
     try:
-        wanted = new_subscription(address, sections=sections, language=language, confirmed=confirmed)
+        wanted = new_subscription(
+            address, sections=sections, language=language, confirmed=confirmed, workspace=workspace
+        )
     except ValueError as exc:
         raise UserError(str(exc)) from None
     with Store.open(current_settings().database_url) as store:
@@ -149,15 +154,48 @@ def worker(
 @app.command()
 def deliveries(day: DateOption = None):
     """What was delivered for a day (the latest by default): per subscription, every message,
-    whether it was sent, and why not."""
-    from app.delivery_output import ledger_report
+    whether it was sent, and why not; then any Slack workspace whose installation was revoked."""
+    from app.delivery_output import ledger_report, revoked_lines
 
-    with Store.open(current_settings().database_url) as store:
+    settings = current_settings()
+    with Store.open(settings.database_url) as store:
         parsed = parse_day(day) or store.latest_delivery_day()
         if parsed is None:
             raise UserError("nothing delivered yet: `aidaily deliver` sends the latest report")
         records, subscriptions = store.delivery_records(parsed), store.subscriptions()
+        workspaces = _slack_workspaces(settings, store)
     if not records:
         out.print(f"nothing delivered for {parsed}")
     for table in ledger_report(parsed, records, subscriptions):
         out.print(table, highlight=False)
+    for line in revoked_lines(workspaces):
+        out.print(line, highlight=False)
+
+
+@app.command("slack-workspaces")
+def slack_workspaces():
+    """The Slack workspaces that installed the app through OAuth: when, whether the installation
+    still works (if revoked: when and why), and their subscriptions. Tokens are never shown."""
+    from app.delivery_output import workspaces_table
+
+    settings = current_settings()
+    if settings.slack_client_id is None:
+        raise UserError(
+            "AIDAILY_SLACK_CLIENT_ID is not set: without OAuth, AIDAILY_SLACK_BOT_TOKEN serves one workspace"
+        )
+    with Store.open(settings.database_url) as store:
+        workspaces = _slack_workspaces(settings, store)
+        subscriptions = store.subscriptions(Channel.SLACK)
+    out.print(workspaces_table(workspaces, subscriptions), highlight=False)
+
+
+def _slack_workspaces(settings: Settings, store: Store) -> list[SlackWorkspace]:
+    """The OAuth installations (none without ``AIDAILY_SLACK_CLIENT_ID``)."""
+    from core.store.slack_tokens import TokenKeyError
+
+    if settings.slack_client_id is None:
+        return []
+    try:
+        return store.slack_workspaces(settings.slack_client_id, settings.secret("slack_token_key")).all()
+    except TokenKeyError as exc:
+        raise UserError(str(exc)) from None

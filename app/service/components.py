@@ -2,8 +2,9 @@
 
 Built from settings, as ``app.service.serve`` expects components (async context managers):
 
-- **the site** (``app.web.site``): sign-up pages, the report archive, ``/healthz`` and
-  ``/metrics`` on ``AIDAILY_WEB_HOST:AIDAILY_WEB_PORT``, plus the bots' endpoints below;
+- **the site** (``app.web.site``): sign-up pages, the report archive, its search and JSON API,
+  ``/healthz`` and ``/metrics`` on ``AIDAILY_WEB_HOST:AIDAILY_WEB_PORT``, plus the bots'
+  endpoints below;
 - **the Slack bot**, when ``AIDAILY_SLACK_BOT_TOKEN`` (one workspace) or the OAuth client id and
   secret (many) are set: over Socket Mode (``AIDAILY_SLACK_MODE=socket``, with
   ``AIDAILY_SLACK_APP_TOKEN``), or as ``/slack/events`` (and the OAuth pages) on the site;
@@ -11,7 +12,8 @@ Built from settings, as ``app.service.serve`` expects components (async context 
   ``/telegram/webhook`` on the site (``AIDAILY_TELEGRAM_MODE=webhook``, with
   ``AIDAILY_PUBLIC_URL`` and ``AIDAILY_TELEGRAM_WEBHOOK_SECRET``).
 
-The bots share one ``Conversation`` (one search index, rebuilt when a new report is stored).
+The bots share one ``Conversation`` (one search index, rebuilt when a new report is stored),
+and the site's search and API use that same index.
 The site starts first, so a webhook is registered only once its route answers. A bot that is
 configured wrongly stops the start with one line (``ConfigError``), before anything runs; a
 Slack bot token without the app token (Socket Mode) or signing secret (HTTP) serves delivery
@@ -27,7 +29,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from app.bots import open_conversation, open_slack_bot
+from app.bots import open_conversation, open_index, open_slack_bot
 from app.web import site, web_secrets
 from bot.conversation import Conversation
 from core.config import ConfigError, Settings
@@ -41,12 +43,13 @@ Component = AbstractAsyncContextManager[Any]
 def service_components(settings: Settings, store: Store) -> list[Component]:
     """The site and the configured bots, in the order they start."""
     web_secrets(settings)  # no signing key: refuse now, before the bots or the schedule start
-    conversation = open_conversation(settings, store)
+    index = open_index(settings, store)  # the bots' and the site's search: one index in memory
+    conversation = open_conversation(settings, store, index)
     routes: list[BaseRoute] = []
     bots: list[Component] = []
     for wire in (_slack, _telegram):
         wire(settings, store, conversation, routes, bots)
-    return [site(settings, routes, own_signals=False), *bots]
+    return [site(settings, routes, own_signals=False, index=index), *bots]
 
 
 def _slack(
@@ -98,7 +101,7 @@ def _telegram(
     if settings.telegram_bot_token is None:
         return
     token = settings.telegram_bot_token.get_secret_value()
-    application = build_application(token, conversation, base_url=settings.telegram_api_url)
+    application = build_application(token, conversation, base_url=settings.telegram_api_url, ballot=store)
     if settings.telegram_mode == "polling":
         bots.append(polling(application))
         return

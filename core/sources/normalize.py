@@ -49,6 +49,14 @@ _BLOCK_TAG = re.compile(
     re.I,
 )
 _LINE_BREAK = re.compile(r"<(?=br[\s/>])", re.I)  # a line break inside a block: a space
+# A block that is nothing but one short link ("<p><a href=…>More AI coverage</a></p>", "Read
+# more", "Continue reading") is the site's navigation, not the article: its words would become
+# a sentence, an entity ("More AI") or a tag. A link inside a sentence stays.
+_LINK_ONLY_BLOCK = re.compile(
+    r"<(p|li|div|h[1-6])\b[^>]*>\s*(?:<(?:strong|em|b|i|span)\b[^>]*>\s*)*"
+    r"<a\b[^>]*>[^<]{0,80}</a>\s*(?:</(?:strong|em|b|i|span)>\s*)*</\1\s*>",
+    re.I,
+)
 # HTML5 tree building is quadratic in nesting depth (30 s for 100,000 nested <div>), so a hostile
 # feed could stall a build. A summary needs only the opening text: cap characters and tags.
 _MAX_HTML_CHARS = 20_000
@@ -113,6 +121,7 @@ def html_to_text(html: str) -> str:
     html = _bounded(html)
     if "<" not in html:
         return _paragraphs(unescape(html) if "&" in html else html, _HTML_BREAK)
+    html = _LINK_ONLY_BLOCK.sub(" ", html)
     marked = _LINE_BREAK.sub(" <", _BLOCK_TAG.sub(f"{_PARAGRAPH} <", html))
     cleaned = nh3.clean(marked, tags=set(), strip_comments=True)
     return _paragraphs(unescape(cleaned), _HTML_BREAK)  # nh3 escapes the text it keeps: undo that once

@@ -30,6 +30,7 @@ class ReportSummary:
     items: int  # items over all sections
     articles: int  # articles read for the report
     topics: int
+    updated_at: datetime | None = None  # when it was last stored (built, rebuilt or imported)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ _SUMMARY_COLUMNS = (
     ReportRow.sections,
     ReportRow.articles_count,
     ReportRow.topics_count,
+    ReportRow.updated_at,
 )
 
 
@@ -74,6 +76,7 @@ def _summary(row: RowMapping) -> ReportSummary:
         items=sum(int(section.get("items", 0)) for section in row["sections"]),
         articles=row["articles_count"],
         topics=row["topics_count"],
+        updated_at=row["updated_at"],
     )
 
 
@@ -86,6 +89,11 @@ def _in_zone(moment: datetime, zone: str) -> datetime:
 
 def report_count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(ReportRow)).scalar_one()
+
+
+def updated_at(conn: Connection, day: date) -> datetime | None:
+    """When the report of ``day`` was last stored, or None when there is none."""
+    return conn.execute(select(ReportRow.updated_at).where(ReportRow.date == day)).scalar()
 
 
 def latest_report_date(conn: Connection) -> date | None:

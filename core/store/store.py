@@ -22,6 +22,7 @@ from core.models import (
     ChannelCounts,
     DeliveryRecord,
     FetchResult,
+    ItemVotes,
     Report,
     Run,
     RunSummary,
@@ -33,12 +34,27 @@ from core.models import (
     Subscription,
     SubscriptionStatus,
     Topic,
+    Vote,
+    VotedItem,
+    VoteReceipt,
     WriterStats,
 )
-from core.store import archive, articles, ledger, reports, runs, sources, subscriptions, topics, writer
+from core.store import (
+    archive,
+    articles,
+    feedback,
+    ledger,
+    reports,
+    runs,
+    sources,
+    subscriptions,
+    topics,
+    writer,
+)
 from core.store.archive import ReportSummary, StoreCounts
 from core.store.db import StoreError, describe, migrate, open_engine, redact
 from core.store.report_items import ReportedItem, reported_items
+from core.store.slack_workspaces import SlackWorkspaces
 
 
 class Store:
@@ -200,6 +216,11 @@ class Store:
         with self._read() as conn:
             return archive.report_count(conn)
 
+    def report_updated_at(self, day: date) -> datetime | None:
+        """When the report of ``day`` was last saved (None: there is none); cheap, for revalidation."""
+        with self._read() as conn:
+            return archive.updated_at(conn, day)
+
     def latest_report_date(self) -> date | None:
         with self._read() as conn:
             return archive.latest_report_date(conn)
@@ -287,6 +308,10 @@ class Store:
         with self._write() as conn:
             return subscriptions.set_status(conn, id_, status)
 
+    def slack_workspaces(self, client_id: str, token_key: str | None = None) -> SlackWorkspaces:
+        """The Slack app's OAuth installations, by workspace, with their revocations."""
+        return SlackWorkspaces(self.engine, client_id, token_key)
+
     @property
     def ledger(self) -> ledger.DeliveryLedger:
         """The delivery ledger, as ``delivery.dispatch`` uses it."""
@@ -310,6 +335,23 @@ class Store:
     def latest_delivery_day(self) -> date | None:
         with self._read() as conn:
             return ledger.latest_day(conn)
+
+    # Readers' votes on items
+
+    def record_vote(self, vote: Vote, now: datetime) -> VoteReceipt:
+        """Apply one press of 👍 or 👎 (``core.store.feedback``) and say what it did."""
+        with self._write() as conn:
+            return feedback.record_vote(conn, vote, now)
+
+    def item_votes(self, day: date | None = None) -> list[ItemVotes]:
+        """Votes by item and channel: of ``day``'s report (every item), or of every voted item."""
+        with self._read() as conn:
+            return feedback.item_votes(conn, day)
+
+    def voted_items(self, before: date, days: int = 30) -> list[VotedItem]:
+        """Items of reports in [before - days, before) that readers voted on (for the editor)."""
+        with self._read() as conn:
+            return feedback.voted_items(conn, before, days)
 
     # Scheduled runs (core/service): the claim that makes a day run once, and its summary
 

@@ -27,6 +27,8 @@ def add_subscription(conn: Connection, new: Subscription) -> tuple[Subscription,
     options = {"sections": list(new.sections), "language": new.language, "updated_at": now}
     if new.subscribed_by is not None:  # an operator's re-add keeps who subscribed the chat
         options["subscribed_by"] = new.subscribed_by
+    if new.workspace is not None:  # and the Slack workspace a chat command recorded
+        options["workspace"] = new.workspace
     if existing is None:
         values = _identity(new) | options | {"status": new.status.value, "created_at": now}
         id_ = conn.execute(insert(SubscriptionRow).values(values).returning(SubscriptionRow.id)).scalar_one()
@@ -117,4 +119,5 @@ def _from_row(row: RowMapping) -> Subscription:
         status=SubscriptionStatus(row["status"]),
         id=row["id"],
         subscribed_by=row["subscribed_by"],
+        workspace=row["workspace"],
     )

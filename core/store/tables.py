@@ -281,6 +281,22 @@ class SubscriptionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The chat user who subscribed it (Slack or Telegram user id); NULL from the CLI or the web.
     subscribed_by: Mapped[str | None] = mapped_column(String(64))
+    # Slack: the workspace (team id) whose installation posts to it; NULL: AIDAILY_SLACK_BOT_TOKEN.
+    workspace: Mapped[str | None] = mapped_column(String(32))
+
+
+class SlackRevocationRow(Base):
+    """When and why a workspace's OAuth installation stopped working (a revoked token, the app
+    uninstalled). An installation saved after ``revoked_at`` (a reinstall) is active again."""
+
+    __tablename__ = "slack_revocations"
+    __table_args__ = (UniqueConstraint("client_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(String(64))  # token_revoked, app_uninstalled, ...
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DeliveryRow(Base):
@@ -366,3 +382,30 @@ class SchedulerJobRow(Base):
     id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
     next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
     job_state: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class FeedbackVoteRow(Base):
+    """One reader's vote on one item (+1 or -1); the item is named by report date and topic key,
+    which survive rebuilding the day (its item rows do not)."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (UniqueConstraint("report_date", "item_key", "channel", "reader"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_date: Mapped[date] = mapped_column(Date)
+    item_key: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    reader: Mapped[str] = mapped_column(String(200))  # Slack TEAM:USER, Telegram user id, subscription id
+    value: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedbackEventRow(Base):
+    """A press already counted, by the platform's id for it: the same press again is a replay."""
+
+    __tablename__ = "feedback_events"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -61,5 +61,4 @@ def get_stats(conn: Connection, day: date) -> WriterStats | None:
     row = conn.execute(query).mappings().first()
     if row is None:
         return None
-    fell_back = tuple((key, reason) for key, reason in row["fell_back"])
-    return WriterStats(**(dict(row) | {"fell_back": fell_back}))
+    return WriterStats.from_json(dict(row))

@@ -28,9 +28,11 @@ rate limits). Checked: the token (``invalid_auth``); the channel (``channel_not_
 a GCRA with ``tolerance`` for network jitter, answered ``ratelimited`` with a Retry-After of the
 seconds left, fractional when ``interval`` is under a second); ``no_text``; ``msg_too_long``
 (text over 40,000); ``invalid_blocks`` (over 50 blocks, a section over 3,000 characters, a header
-over 150 or not plain_text, a context over 10 elements, an unknown block type);
-``msg_blocks_too_long`` (over 12,000 characters of block text in all); ``thread_not_found``
-(a ``thread_ts`` that is not a top-level message of that channel).
+over 150 or not plain_text, a context over 10 elements, an actions block that is not 1 to 25
+buttons of plain_text up to 75 characters with action ids up to 255 and values up to 2,000, a
+block_id over 255 or repeated in the message, an unknown block type); ``msg_blocks_too_long``
+(over 12,000 characters of block text in all); ``thread_not_found`` (a ``thread_ts`` that is not
+a top-level message of that channel).
 
 For the bot
 -----------
@@ -45,6 +47,13 @@ Each bot token belongs to a workspace (the constructor's token to ``T0TEST``; mo
 
 ``auth.test`` answers the token's workspace and bot user; ``oauth.v2.access`` trades a code
 (once) for the workspace's bot token, checking the client id and secret.
+
+A channel may belong to one workspace: then only that workspace's token may post there (any
+other gets ``channel_not_found``, as from Slack). A workspace's token can be revoked::
+
+    slack.add_channel("C0BETA001", team="T0SECOND")
+    slack.revoke("T0SECOND", "token_revoked")   # every call with its tokens: that error
+    slack.posts["T0SECOND"]                     # chat.postMessage calls with its token, refused too
 
 People are added per workspace, with their roles, and ``users.info`` (GET, as slack_sdk calls
 it, or POST) answers them as Slack does, ``user_not_found`` for anyone else::
@@ -63,6 +72,7 @@ import math
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -179,6 +189,9 @@ class SlackServer(LoopbackServer):
         self._socket: tuple[str, str] | None = None  # (app token, websocket URL)
         self._responses: dict[str, list[dict[str, Any]]] = {}
         self._people: dict[tuple[str, str], Person] = {}  # (team id, user id) -> person
+        self._channel_teams: dict[str, str] = {}  # channel id -> the only workspace that may post
+        self._revoked: dict[str, str] = {}  # token -> the error it now gets
+        self.posts: Counter[str] = Counter()  # team id -> chat.postMessage calls with its token
         self.user_lookups: list[str] = []
         self._counter = itertools.count(1)
         super().__init__(_Handler, name="slack-fake")
@@ -230,9 +243,19 @@ class SlackServer(LoopbackServer):
             self._responses.setdefault(tag, [])
         return f"{self.origin}/response/{tag}"
 
-    def add_channel(self, channel: str) -> None:
+    def add_channel(self, channel: str, *, team: str | None = None) -> None:
         with self._lock:
             self._channels[channel] = "member"
+            if team is not None:
+                self._channel_teams[channel] = team
+
+    def revoke(self, team_id: str, error: str = "token_revoked") -> None:
+        """From now on every call with ``team_id``'s tokens is answered ``error`` (a token added
+        later with ``add_workspace``, a reinstall's, works)."""
+        with self._lock:
+            for w in self._workspaces.values():
+                if w.team_id == team_id:
+                    self._revoked[w.token] = error
 
     def remove_bot(self, channel: str) -> None:
         with self._lock:
@@ -309,9 +332,9 @@ class SlackServer(LoopbackServer):
         with self._lock:
             self.requests += 1
             self._check_storm()
-            workspace = self._authorized(auth, params)
+            workspace = self._authorized(auth, params, counting=self.posts)
             channel = str(params.get("channel", ""))
-            self._check_channel(channel)
+            self._check_channel(channel, workspace.team_id)
             self._check_rate(channel)
             text, blocks = _checked_content(params)
             thread_ts = params.get("thread_ts") or None
@@ -329,11 +352,17 @@ class SlackServer(LoopbackServer):
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + len(self._messages)}.{len(self._messages):06d}"
 
-    def _authorized(self, auth: str | None, params: dict[str, Any]) -> Workspace:
+    def _authorized(
+        self, auth: str | None, params: dict[str, Any], counting: Counter[str] | None = None
+    ) -> Workspace:
         token = auth.removeprefix("Bearer ") if auth else params.get("token")
         workspace = self._workspaces.get(str(token))
         if workspace is None:
             raise SlackError("invalid_auth")
+        if counting is not None:
+            counting[workspace.team_id] += 1
+        if workspace.token in self._revoked:
+            raise SlackError(self._revoked[workspace.token])
         return workspace
 
     def _auth_test(self, auth: str | None, params: dict[str, Any]) -> dict[str, Any]:
@@ -406,9 +435,9 @@ class SlackServer(LoopbackServer):
             self.rate_limited += 1
             raise SlackError("ratelimited", 429, retry_after)
 
-    def _check_channel(self, channel: str) -> None:
+    def _check_channel(self, channel: str, team_id: str) -> None:
         state = self._channels.get(channel)
-        if state is None:
+        if state is None or self._channel_teams.get(channel, team_id) != team_id:
             raise SlackError("channel_not_found")
         if state == "removed":
             raise SlackError("not_in_channel")
@@ -442,6 +471,9 @@ def _checked_content(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]
         raise SlackError("msg_too_long")
     if len(blocks) > MAX_BLOCKS:
         raise SlackError("invalid_blocks")
+    ids = [block["block_id"] for block in blocks if "block_id" in block]
+    if len(ids) != len(set(ids)) or any(len(str(i)) > 255 for i in ids):
+        raise SlackError("invalid_blocks")
     for block in blocks:
         _check_block(block)
     if sum(len(t) for t in _block_texts(blocks)) > PAYLOAD_LIMIT:
@@ -461,8 +493,23 @@ def _check_block(block: dict[str, Any]) -> None:
     elif kind == "context":
         if len(block.get("elements", [])) > 10:
             raise SlackError("invalid_blocks")
+    elif kind == "actions":
+        elements = block.get("elements", [])
+        if not 1 <= len(elements) <= 25 or not all(map(_valid_button, elements)):
+            raise SlackError("invalid_blocks")
     elif kind != "divider":
         raise SlackError("invalid_blocks")
+
+
+def _valid_button(element: dict[str, Any]) -> bool:
+    text = element.get("text") or {}
+    return (
+        element.get("type") == "button"
+        and text.get("type") == "plain_text"
+        and 1 <= len(text.get("text", "")) <= 75
+        and 1 <= len(str(element.get("action_id", ""))) <= 255
+        and len(str(element.get("value", ""))) <= 2000
+    )
 
 
 def _block_texts(blocks: list[dict[str, Any]], kind: str | None = None) -> list[str]:

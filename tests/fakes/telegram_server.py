@@ -53,6 +53,16 @@ without queueing it, for a webhook. ``server.answers(chat, message_id)`` waits f
 replies to that message. While a webhook is set, ``getUpdates`` answers 409 Conflict, as Telegram
 does; ``server.webhook`` and ``server.commands`` (per ``language_code``) record what the bot set.
 
+Buttons: a ``sendMessage`` may carry ``reply_markup`` with an ``inline_keyboard`` (checked: rows
+of buttons with a text and ``callback_data`` of 1 to 64 bytes, else ``Bad Request:
+BUTTON_DATA_INVALID``), kept as ``Recorded.reply_markup``. ``server.press(chat, message_id, row,
+column)`` plays a user pressing one: it queues a ``callback_query`` update (``callback_update_for``
+builds it without queueing, for a webhook, or with any ``data`` a modified client might send) and
+returns the query id (``replay`` queues an update again under a new update id);
+``answerCallbackQuery`` must answer a known query once (else ``Bad Request:
+query is too old and response timeout expired or query ID is invalid``), and
+``server.callback_answers`` keeps what was answered, by query id.
+
 Members: ``getChatMember`` answers a ChatMember object of the member's status, with every field
 Telegram sends for it. Everyone who is not told otherwise is a plain ``member``; the user of a
 private chat is that chat's ``member``::
@@ -238,6 +248,7 @@ class Recorded:
     link_preview: dict[str, Any] | None
     at: float  # time.monotonic() when accepted
     sender: dict[str, Any] | None = None  # a user's message (update_for); None: the bot's
+    reply_markup: dict[str, Any] | None = None  # the inline keyboard the bot attached
 
     @property
     def links(self) -> list[str]:
@@ -301,6 +312,9 @@ class TelegramServer(LoopbackServer):
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str, list[tuple[str, str]]] = {}
         self._users: dict[int, dict[str, Any]] = {USER["id"]: USER}  # who has written, by id
+        self._queries: dict[str, bool] = {}  # callback query id -> answered
+        self._query_ids = itertools.count(1)
+        self.callback_answers: dict[str, dict[str, Any]] = {}
         super().__init__(_Handler, name="telegram-fake")
         self._http.telegram = self  # type: ignore[attr-defined]
 
@@ -406,6 +420,63 @@ class TelegramServer(LoopbackServer):
             self._arrived.notify_all()
         return int(update["message"]["message_id"])
 
+    def callback_update_for(
+        self,
+        chat_id: int,
+        message_id: int,
+        row: int = 0,
+        column: int = 0,
+        *,
+        data: str | None = None,
+        user: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The update of a user pressing button (``row``, ``column``) of the bot's message
+        ``message_id``, or sending ``data`` for it (a modified client); not queued."""
+        with self._lock:
+            chat = self._chat(chat_id)
+            message = chat.messages[message_id]
+            if data is None:
+                data = message.reply_markup["inline_keyboard"][row][column]["callback_data"]
+            sender = {**USER, **(user or {})}
+            self._users[sender["id"]] = sender
+            query_id = f"{4_000_000_000 + next(self._query_ids)}"
+            self._queries[query_id] = False
+            query = {
+                "id": query_id,
+                "from": sender,
+                "message": self._message_json(chat, message),
+                "chat_instance": f"-{abs(chat_id)}77",
+                "data": data,
+            }
+            return {"update_id": next(self._update_ids), "callback_query": query}
+
+    def press(self, chat_id: int, message_id: int, row: int = 0, column: int = 0, **options: Any) -> str:
+        """Queue a button press for ``getUpdates``; returns the callback query's id."""
+        return self.queue(self.callback_update_for(chat_id, message_id, row, column, **options))
+
+    def queue(self, update: dict[str, Any]) -> str:
+        """Queue ``update`` for ``getUpdates``; returns its callback query id."""
+        with self._lock:
+            self._updates.append(update)
+            self._arrived.notify_all()
+        return str(update.get("callback_query", {}).get("id", ""))
+
+    def replay(self, update: dict[str, Any]) -> str:
+        """Queue ``update`` once more under a new update_id: the same press delivered again."""
+        with self._lock:
+            again = {**update, "update_id": next(self._update_ids)}
+        return self.queue(again)
+
+    def callback_answer(self, query_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """What the bot answered to the press ``query_id`` (waits for it)."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while query_id not in self.callback_answers:
+                left = deadline - time.monotonic()
+                assert left > 0, f"callback query {query_id} was never answered"
+                self._arrived.wait(left)
+            return self.callback_answers[query_id]
+
     def answers(
         self, chat_id: int, message_id: int, *, timeout: float = 5.0, settle: float = 0.3
     ) -> list[Recorded]:
@@ -481,6 +552,20 @@ class TelegramServer(LoopbackServer):
         self.commands[str(params.get("language_code") or "")] = commands
         return True
 
+    def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id") or "")
+        if self._queries.get(query_id, True):  # unknown, or answered already
+            raise ApiError(
+                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
+        text = str(params.get("text") or "")
+        if len(text) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._queries[query_id] = True
+        self.callback_answers[query_id] = dict(params)
+        self._arrived.notify_all()
+        return True
+
     def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params.get("chat_id"))
         try:
@@ -533,6 +618,7 @@ class TelegramServer(LoopbackServer):
                 429, f"Too Many Requests: retry after {self._flood[0]}", {"retry_after": self._flood.pop(0)}
             )
         text, entities = self._parse(params)
+        markup = _keyboard(params.get("reply_markup"))
         thread = self._thread_id(chat, params)
         reply_to = self._reply_to(chat, params)
         self._rate_limit(chat, now)
@@ -548,6 +634,7 @@ class TelegramServer(LoopbackServer):
             tuple(entities),
             params.get("link_preview_options"),
             now,
+            reply_markup=markup,
         )
         chat.messages[message_id] = record
         chat.accepted.append(now)
@@ -635,6 +722,8 @@ class TelegramServer(LoopbackServer):
         data["sender_chat" if chat.kind == "channel" else "from"] = (
             chat.json() if chat.kind == "channel" else record.sender or BOT
         )
+        if record.reply_markup is not None:
+            data["reply_markup"] = record.reply_markup
         if record.thread is not None:
             data["message_thread_id"] = record.thread
             data["is_topic_message"] = chat.forum
@@ -690,7 +779,23 @@ _BOT_METHODS = {
     "deleteWebhook": TelegramServer._delete_webhook,
     "setMyCommands": TelegramServer._set_my_commands,
     "getChatMember": TelegramServer._get_chat_member,
+    "answerCallbackQuery": TelegramServer._answer_callback_query,
 }
+
+
+def _keyboard(markup: Any) -> dict[str, Any] | None:
+    """An inline keyboard as Telegram checks it, or None; other reply markups are not faked."""
+    if markup is None:
+        return None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, list) and row for row in rows):
+        raise ApiError(400, "Bad Request: fake: only inline keyboards are implemented")
+    for button in (b for row in rows for b in row):
+        if not str(button.get("text", "")).strip():
+            raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
+        if not 1 <= len(str(button.get("callback_data", "")).encode("utf-8")) <= 64:
+            raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return markup
 
 
 def _user_entities(text: str) -> Iterator[dict[str, Any]]:

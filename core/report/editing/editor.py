@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.models import ITEM_SECTION_KEYS, EditedTopic, Importance, Item, StoredItem, Topic
+from core.models import ITEM_SECTION_KEYS, EditedTopic, Importance, Item, StoredItem, Topic, VotedItem
 from core.report.editing.cluster import merge_duplicates
 from core.report.editing.entities import extract_entities
 from core.report.editing.events import read_event, section_for
@@ -43,6 +43,7 @@ from core.report.editing.rules import (
     section_of,
     text_relevance,
 )
+from core.report.editing.taste import Taste, rescored, within_a_step
 
 __all__ = [
     "HEADLINE_IMPORTANCE",
@@ -91,6 +92,7 @@ def edit(
     topics: Sequence[Topic],
     *,
     earlier: Sequence[StoredItem] = (),
+    votes: Sequence[VotedItem] = (),
     language: str = "zh-TW",
     max_per_section: int = 12,
     max_headlines: int = 6,
@@ -99,6 +101,7 @@ def edit(
     return edit_day(
         topics,
         earlier=earlier,
+        votes=votes,
         language=language,
         max_per_section=max_per_section,
         max_headlines=max_headlines,
@@ -109,6 +112,7 @@ def edit_day(
     topics: Sequence[Topic],
     *,
     earlier: Sequence[StoredItem] = (),
+    votes: Sequence[VotedItem] = (),
     language: str = "zh-TW",
     max_per_section: int = 12,
     max_headlines: int = 6,
@@ -117,7 +121,9 @@ def edit_day(
 
     Sections follow ``ITEM_SECTION_KEYS``; inside one, by importance, then score, then topic key.
     Each section keeps at most ``max_per_section`` topics as items, Top Headlines at most
-    ``max_headlines``; the rest of an on-topic section is its overflow, never dropped.
+    ``max_headlines``; the rest of an on-topic section is its overflow, never dropped. ``votes``,
+    readers' votes on earlier items, raise stories like the liked ones, within the bound of
+    :mod:`core.report.editing.taste`.
     """
     kept: list[EditedTopic] = []
     left_out: Counter[str] = Counter()
@@ -132,6 +138,7 @@ def edit_day(
     if len(kept) >= DAY_SIZE:
         kept = _relative_importance(kept)
     kept = _with_headlines(kept, min(max_headlines, max_per_section))
+    kept = _with_taste(kept, Taste.of(votes))
     items, overflow = _ordered(kept, max_per_section)
     return Edition(items, overflow, left_out)
 
@@ -177,6 +184,17 @@ def _relative_importance(kept: list[EditedTopic]) -> list[EditedTopic]:
         label = next((lab for bound, lab in _DAY_SHARES if share < bound), Importance.LOW)
         labels[edited.topic.key] = Importance.CRITICAL if edited.importance is Importance.CRITICAL else label
     return [dataclasses.replace(e, importance=labels[e.topic.key]) for e in kept]
+
+
+def _with_taste(kept: list[EditedTopic], taste: Taste) -> list[EditedTopic]:
+    """Scores moved by readers' taste, and the labels the day gives them held within a step of
+    the evidence's (``core.report.editing.taste``); the sections, headlines included, stay."""
+    if not taste:
+        return kept
+    tasted = [rescored(e, bonus, importance_of(e.score + bonus)) for e in kept for bonus in [taste.bonus(e)]]
+    if len(kept) >= DAY_SIZE:
+        tasted = _relative_importance(tasted)
+    return [within_a_step(t, e) for t, e in zip(tasted, kept, strict=True)]
 
 
 def _with_headlines(kept: list[EditedTopic], limit: int) -> list[EditedTopic]:

@@ -44,6 +44,13 @@ _NOT_ENTITY = lexicon.NOT_ENTITIES | lexicon.GENERIC_NAMES | lexicon.PLACES_AND_
 # Acronyms that end a product's or a firm's name ("Mistral AI", "Realtime API"), never open one.
 _NAME_TAILS = frozenset({"AI", "API", "SDK"})
 _KINDS = frozenset(lexicon.KINDS_OF_FIRMS)
+# Licenses are terms a release is under, not someone it is about: "Apache 2.0", "GPL-3.0",
+# "CC BY-NC 4.0", "MIT License" (MIT alone may be the university: it stays).
+_LICENSE = re.compile(
+    r"(?:apache(?:[- ]?v?\d(?:\.\d)*| license)|(?:a|l)?gpl(?:[- ]?v?\d(?:\.\d)*)?|mpl[- ]?\d(?:\.\d)*"
+    r"|bsd(?:[- ]\d-clause)?|cc[- ]by(?:[- ](?:sa|nc|nd))*(?:[- ]\d(?:\.\d)*)?|mit license)(?: license)?",
+    re.IGNORECASE,
+)
 
 
 def extract_entities(texts: Sequence[str], limit: int = 8, *, outlets: Sequence[str] = ()) -> tuple[str, ...]:
@@ -95,6 +102,8 @@ def _is_entity(name: str) -> bool:
     """An organisation, product, model or person rather than a people, a place or a kind of thing."""
     folded = name.casefold()
     if folded in _NOT_ENTITY or len(name) < 2 or _AMOUNT.fullmatch(name) or _PLURAL_ACRONYM.fullmatch(name):
+        return False
+    if _LICENSE.fullmatch(name):
         return False
     words = [w.rstrip(".") for w in folded.split()]
     # "Chinese AI", "European AI", "AI API": peoples, places and kinds of things only

@@ -195,6 +195,13 @@ def evidence(texts: Iterable[str]) -> Evidence:
     )
 
 
+def scaled_figures(text: str) -> frozenset[float]:
+    """The figures with a scale ``text`` states, as values, in either script: "700 million",
+    "7億" and "七億" are all 7e8. Percentages and bare numbers are left out: too common to tell
+    one fact from another."""
+    return frozenset(_source_values(_simplified(fold(text))))
+
+
 def check(texts: Sequence[str], sources: Evidence, *, openers: bool = True) -> Problems:
     """Names and figures in ``texts`` (a model's answer) that ``sources`` do not contain.
 

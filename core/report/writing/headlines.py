@@ -15,7 +15,7 @@ import re
 
 from core.models import EditedTopic, Event
 from core.report.editing.events import is_model
-from core.report.figures import chinese_number, money_in_chinese
+from core.report.figures import chinese_facts, chinese_number, money_in_chinese
 from core.terms import chinese_terms
 
 __all__ = ["chinese_headline", "chinese_number", "money_in_chinese"]
@@ -85,7 +85,9 @@ _SECTION_WORDS = {
     "trends": "觀察",
     "market": "市場動態",
 }
-_LATIN_NAME = re.compile(r"^[A-Z0-9][\w.+&'’-]*(?: [A-Z0-9][\w.+&'’-]*)*$")
+# Names start with a capital or a digit, or are model names spelled lower case with a version
+# ("gpt-realtime-2", "o3-mini").
+_LATIN_NAME = re.compile(r"^(?:[A-Z0-9][\w.+&'’-]*(?: [A-Z0-9][\w.+&'’-]*)*|[a-z][\w.]*-[\w.-]*\d[\w.-]*)$")
 
 
 def _topic_headline(edited: EditedTopic, title: str, summary: str) -> str:
@@ -114,11 +116,23 @@ _NOT_NAMES = frozenset(
 def _names_in(edited: EditedTopic, title: str) -> str:
     """The story's subject, else up to two of its Latin-script entities that the title names."""
     candidates = [edited.event.subject, *edited.entities] if edited.event.subject else list(edited.entities)
+    outlets = {a.source.casefold() for a in edited.topic.articles}
     named: list[str] = []
     for name in candidates:
+        if _by_the_outlet(name, title, outlets):
+            continue
         if _plausible_name(name, title) and not any(name in n or n in name for n in named):
             named.append(name)
     return "、".join(named[:2])
+
+
+def _by_the_outlet(name: str, title: str, outlets: set[str]) -> bool:
+    """The outlet's own name ("The Guardian view on…") or a column of it ("The Download: …"):
+    who publishes the story, not what it is about."""
+    folded = name.casefold()
+    return any(folded in outlet.split() or folded == outlet for outlet in outlets) or bool(
+        re.match(rf"the {re.escape(folded)}\s*:", title.casefold())
+    )
 
 
 def _plausible_name(name: str, title: str) -> bool:
@@ -174,7 +188,33 @@ def chinese_headline(
     headline = _templates(edited.event, text) or _topic_headline(edited, title, summary)
     if not headline:
         return title, summary
-    # The extract may join sentences of several outlets: marked as quoted, not credited to one.
-    extract = summary if quoted is None else quoted
-    quote = f"原文摘錄：{extract}" if extract else ""
-    return headline, f"{headline}。{quote}".strip()
+    headline = in_chinese_places(headline)
+    return headline, chinese_lead(headline, text, summary if quoted is None else quoted)
+
+
+def chinese_lead(opening: str, text: str, extract: str) -> str:
+    """``opening``, the facts ``text`` states that it does not ("SWE-bench 得分 82.4%"), then the
+    English ``extract`` marked as the source's words: a lead that only repeated the headline would
+    tell the reader nothing more. The extract may join several outlets: quoted, credited to none."""
+    facts = [f for f in chinese_facts(text) if not all(n in opening for n in re.findall(r"\d[\d,.]*", f))]
+    lead = _spaced("，".join([opening, *facts]))
+    return f"{lead}。原文摘錄：{extract}" if extract else f"{lead}。"
+
+
+# Countries and blocs a composed headline may name as its subject ("China 開源新模型"): said as
+# Taiwan says them. Only the nouns: a demonym ("Chinese labs") is never a headline's subject.
+_PLACES = {
+    "China": "中國", "US": "美國", "U.S.": "美國", "USA": "美國", "UK": "英國", "Britain": "英國",
+    "EU": "歐盟", "Europe": "歐洲", "Japan": "日本", "India": "印度", "Korea": "韓國",
+    "South Korea": "南韓", "France": "法國", "Germany": "德國", "Taiwan": "台灣", "Canada": "加拿大",
+    "Singapore": "新加坡", "Israel": "以色列", "Russia": "俄羅斯", "Brazil": "巴西", "UAE": "阿聯",
+    "Saudi Arabia": "沙烏地阿拉伯", "Australia": "澳洲", "Italy": "義大利", "Spain": "西班牙",
+}  # fmt: skip
+_PLACE_NAMES = "|".join(re.escape(p) for p in sorted(_PLACES, key=len, reverse=True))
+_PLACE = re.compile(rf"(?<![\w.-])({_PLACE_NAMES})(?![\w-]| [A-Z])")  # "US Steel" is a company
+_BETWEEN_CJK = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+
+
+def in_chinese_places(headline: str) -> str:
+    """``headline`` with the countries it names in Chinese, joined to the Chinese around them."""
+    return _BETWEEN_CJK.sub("", _PLACE.sub(lambda m: _PLACES[m.group(1)], headline))

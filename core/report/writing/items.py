@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.models import Article, EditedTopic, Item, SourceLink, Topic
+from core.report.writing.faithful import scaled_figures
 from core.text import fold, has_cjk, match_key, tokens
 
 #: Links printed under one item; the rest stay in ``Item.article_urls``.
@@ -229,7 +230,9 @@ def assemble_item(
         return to_report_script(clean_text(text), language)
 
     lead = tidy(summary)
-    kept_details, kept_uses = without_repeats(lead, _tidy_all(details, tidy), _tidy_all(use_cases, tidy))
+    kept_details, kept_uses = without_repeats(
+        lead, _tidy_all(details, tidy), _tidy_all(use_cases, tidy), chinese_first=language.startswith("zh")
+    )
     return Item(
         section=edited.section,
         title=tidy(title),
@@ -254,27 +257,58 @@ PARAPHRASE_CONTAINMENT = 0.6
 REPEAT_CONTAINMENT = 0.9
 # Names and figures: a word with a capital past the text's first, or with a digit.
 _NAME_OR_FIGURE = re.compile(r"(?<=[\s(（「『、，,])[\w.\-]*[A-Z][\w.\-]*|[\w.\-]*\d[\w.\-]*")
-# "價格：10 美元": a short label before a full-width or ASCII colon is not content.
-_LABEL = re.compile(r"^[^：:]{1,12}[：:]\s*")
+#: "價格：10 美元": a short label before a full-width or ASCII colon (技術細節 are written
+#: "標籤：內容") is not content. One definition for every rule that reads labels.
+DETAIL_LABEL = re.compile(r"^[^：:]{1,14}[：:]\s*")
 
 
 def without_repeats(
-    summary: str, details: Sequence[str], use_cases: Sequence[str]
+    summary: str, details: Sequence[str], use_cases: Sequence[str], *, chinese_first: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Details and use cases less every bullet that says again what the summary or an earlier
     bullet said (a paper's title repeating the group's lead, an English extract already quoted).
 
     Candidates were compared sentence by sentence while they were chosen; this is the last look,
     at the finished texts, where a Chinese lead composed later or a quotation can still repeat.
+    With ``chinese_first`` (a zh report), of one fact told in both scripts the Chinese bullet is
+    the one kept; bullets keep their order.
     """
-    said = [frozenset(tokens(summary))]
-    kept: tuple[list[str], list[str]] = ([], [])
-    for index, group in enumerate((details, use_cases)):
-        for bullet in group:
-            if not _repeats(_LABEL.sub("", bullet, count=1), said):
-                kept[index].append(bullet)
-                said.append(frozenset(tokens(bullet)))
-    return tuple(kept[0]), tuple(kept[1])
+    bullets = [(index, bullet) for index, group in enumerate((details, use_cases)) for bullet in group]
+    judged = sorted(bullets, key=lambda pair: not has_cjk(pair[1])) if chinese_first else bullets
+    # A composed lead is a headline with its figure ("CoreWeave 簽署 40 億美元合作協議"): a bullet
+    # telling what the deal is for says more, so only bullets are weighed across scripts.
+    said, said_texts, kept = [frozenset(tokens(summary))], [], set()
+    for index, bullet in judged:
+        body = DETAIL_LABEL.sub("", bullet, count=1)
+        if not _repeats(body, said) and not _translated_repeat(body, said_texts):
+            kept.add((index, bullet))
+            said.append(frozenset(tokens(bullet)))
+            said_texts.append(bullet)
+    ordered = [pair for pair in bullets if pair in kept]
+    return tuple(b for i, b in ordered if i == 0), tuple(b for i, b in ordered if i == 1)
+
+
+def _translated_repeat(bullet: str, said: Sequence[str]) -> bool:
+    """The bullet states, in the other script, a fact an earlier bullet said: every scaled figure
+    of it ("700 million", "7億") is in that bullet, which also names one of its Latin names.
+    Tokens cannot see this (a Chinese outlet's line and an English one share no words)."""
+    figures = scaled_figures(bullet)
+    if not figures:
+        return False
+    names = _latin_names(bullet)
+    for text in said:
+        if has_cjk(text) == has_cjk(bullet):
+            continue  # same script: the token checks above judge it
+        if figures <= scaled_figures(text) and names & _latin_names(text):
+            return True
+    return False
+
+
+_LATIN_NAME = re.compile(r"(?<![A-Za-z0-9.-])[A-Z][A-Za-z0-9.-]*[A-Za-z0-9]")
+
+
+def _latin_names(text: str) -> frozenset[str]:
+    return frozenset(fold(n) for n in _LATIN_NAME.findall(text))
 
 
 def _repeats(bullet: str, said: Sequence[frozenset[str]]) -> bool:

@@ -35,6 +35,7 @@ _ZH = {
     "title_plain": "AI 每日情報 — {date}",
     "quote": "「{}」",
     "sep": "、",
+    "clause": "，",  # between the facts of one storyline: "分屬今日焦點、市場動態，共有 5 個來源報導"
     "and": "與",  # spaced by _spaced() only where it meets Latin text
     "mix_part": "{section} {count} 則",
     "description": "每日 AI 快訊：今日 {n} 則重點，包括{titles}。",
@@ -79,6 +80,7 @@ _EN = {
     "title_plain": "AI Daily — {date}",
     "quote": "“{}”",
     "sep": ", ",
+    "clause": "; ",
     "and": " and ",
     "mix_part": "{count} in {section}",
     "description": "Daily AI briefing: {n} stories today, including {titles}.",
@@ -332,9 +334,8 @@ def _storyline(line: Storyline, ranked: list[Item], language: str, p: dict) -> s
         facts.append(p["line_shared"].format(shared=_join(line.shared[:3], p)))
     if len(outlets) > 1:
         facts.append(p["line_outlets"].format(count=len(outlets)))
-    return p["line"].format(
-        label=line.label, n=len(members), titles=_join(_quoted(members[:4], p), p), facts=p["sep"].join(facts)
-    )
+    titles = _join(_quoted(members[:4], p), p)
+    return p["line"].format(label=line.label, n=len(members), titles=titles, facts=p["clause"].join(facts))
 
 
 def _term_counts(items: Sequence[Item], language: str) -> Counter[str]:

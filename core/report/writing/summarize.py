@@ -25,7 +25,7 @@ from datetime import date
 from typing import Protocol
 
 from core.models import EditedTopic, Item, Overview, Topic, WriterStats
-from core.report.writing.headlines import chinese_headline
+from core.report.writing.headlines import chinese_headline, chinese_lead
 from core.report.writing.hygiene import is_clean, without_orders
 from core.report.writing.items import assemble_item, clean_headline, distinct_articles
 from core.report.writing.overview import build_overview
@@ -38,7 +38,7 @@ from core.report.writing.sentences import (
     specificity,
     split_sentences,
 )
-from core.report.writing.themes import is_paper_theme, theme_title
+from core.report.writing.themes import chinese_theme, is_paper_theme, theme_title
 from core.report.writing.use_cases import is_use_case
 from core.text import has_cjk, match_key
 
@@ -116,7 +116,7 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
         [c for c in candidates if c is not opening], [] if opening is None else [opening.tokens]
     )
     routed = {id(c) for c in use_cases}
-    summary = _choose_summary([c for c in candidates if id(c) not in routed], opening)
+    summary = _choose_summary(_summary_pool(candidates, routed, opening, language), opening)
     used = [c.tokens for c in summary]
     use_cases = _pick_distinct(use_cases, used, MAX_USE_CASES)
     used += [c.tokens for c in use_cases]
@@ -124,7 +124,9 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
     details = _paper_details(topic, rest, used, language) if is_paper_theme(topic) else None
     title = clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT)
     lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
-    if language.startswith("zh"):
+    if language.startswith("zh") and details is not None:
+        lead = _paper_theme_lead(topic, lead)
+    elif language.startswith("zh"):
         title, lead, use_cases = _in_chinese(edited, title, lead, summary, opening, use_cases, rest)
     return assemble_item(
         edited,
@@ -135,6 +137,29 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
         writer=writer,
         language=language,
     )
+
+
+def _paper_theme_lead(topic: Topic, lead: str) -> str:
+    """A Chinese lead for several English papers on one theme: how many, on what, what they found."""
+    if has_cjk(lead) or not lead:
+        return lead
+    theme = chinese_theme(topic)
+    opening = f"{len(topic.articles)} 篇新研究{'聚焦' + theme if theme else '探討同一主題'}"
+    return clip(chinese_lead(opening, lead, lead), SUMMARY_LIMIT)
+
+
+def _summary_pool(
+    candidates: list[_Candidate], routed: set[int], opening: _Candidate | None, language: str
+) -> list[_Candidate]:
+    """The sentences the summary may go on with after ``opening``.
+
+    A Chinese lead goes on in Chinese: another outlet's English sentence would make the summary
+    half English, so it may only be a detail (it stays in ``rest``).
+    """
+    pool = [c for c in candidates if id(c) not in routed]
+    if language.startswith("zh") and opening is not None and has_cjk(opening.text):
+        return [c for c in pool if has_cjk(c.text)]
+    return pool
 
 
 def _in_chinese(

@@ -47,7 +47,7 @@ def theme_title(topic: Topic, language: str) -> str | None:
     terms = _theme_terms(topic)
     if language.startswith("zh"):
         # A Chinese paper names its own theme better than the words two titles happen to share.
-        named = _chinese_theme(topic) or (lead_title if has_cjk(lead_title) else "")
+        named = chinese_theme(topic) or (lead_title if has_cjk(lead_title) else "")
         if named:
             return f"{named}：{n} 篇研究"
         return f"{'、'.join(terms) if terms else lead_title} 等 {n} 篇研究"
@@ -56,7 +56,7 @@ def theme_title(topic: Topic, language: str) -> str | None:
     return f"{lead_title} and {n - 1} related paper{'s' if n > 2 else ''}"
 
 
-def _chinese_theme(topic: Topic) -> str:
+def chinese_theme(topic: Topic) -> str:
     """The theme in Chinese: the lexicon's terms two papers share, else those of the lead paper."""
     per_paper = [
         chinese_terms(clean_text(f"{a.title} {strip_boilerplate(a.summary)}"), 6) for a in topic.articles

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from core.report.writing.items import DETAIL_LABEL
 from core.report.writing.sentences import is_fragment
 from core.text import has_cjk
 
@@ -105,7 +106,6 @@ _FIGURE = re.compile(
     r"(?<![A-Za-z/])\d+(?:[.,]\d+)*\s*(?:%|％|億|亿|萬|万|兆|美元|元|年|月|日|倍|家|名|個|个|款|篇|項|项|人|秒|"
     r"分鐘|小時|次)"
 )
-_LABEL = re.compile(r"^[^：:]{1,14}[：:]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _MIN_CJK_SHARE = 0.4
 
@@ -122,6 +122,6 @@ def _is_scenario_phrase(sentence: str) -> bool:
     text = sentence.strip()
     if not has_cjk(text) or len(_CJK.findall(text)) < _MIN_CJK_SHARE * len(text.replace(" ", "")):
         return False
-    if _LABEL.match(text) or _NEWS_WORDS.search(text) or _FIGURE.search(text):
+    if DETAIL_LABEL.match(text) or _NEWS_WORDS.search(text) or _FIGURE.search(text):
         return False
     return bool(_SCENARIO_OPENING.match(text) or _SCENARIO_ENDING.search(text))
