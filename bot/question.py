@@ -1,9 +1,10 @@
 """A question as the index reads it: folded, its boilerplate stripped, its terms in groups.
 
 ``normalize`` folds text one way for items and questions alike: core.text.fold (case, width,
-dashes, quotes), then Chinese to one script and one vocabulary with OpenCC's ``tw2sp``
-(Traditional as written in Taiwan to Simplified as written in the mainland: 資料中心 and 数据中心,
-軟體 and 软件, 計程車 and 出租车 become one), so a Taiwan item answers a mainland question.
+dashes, quotes), then Chinese to one script and one vocabulary with OpenCC (``s2t``, then
+``tw2sp``: Traditional as written in Taiwan to Simplified as written in the mainland; 資料中心,
+资料中心 and 数据中心, 軟體 and 软件, 輝達, 辉达 and 英伟达 become one), so a Taiwan item answers
+a mainland question and the other way round.
 
 ``question_groups`` turns a question into ``bot.bridge.Group``s: first Chinese boilerplate
 ("告訴我", "跟…相關的更多") is blanked, then the bridges (the shipped lexicon's, folded once a
@@ -62,17 +63,19 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @cache
-def _to_simplified() -> Any:
+def _converter(config: str) -> Any:
     import opencc
 
-    return opencc.OpenCC("tw2sp")
+    return opencc.OpenCC(config)
 
 
 def normalize(text: str) -> str:
     """Folded text (core.text.fold) in one Chinese script and vocabulary (see the module docstring)."""
     folded = fold(text)
     if _HAN.search(folded):
-        folded = _to_simplified().convert(folded)
+        # To Traditional first: Taiwan words in Simplified characters (辉达, 资料中心) then meet
+        # the Taiwan phrases that tw2sp knows only in Traditional ones.
+        folded = _converter("tw2sp").convert(_converter("s2t").convert(folded))
     return folded
 
 

@@ -65,6 +65,9 @@ def test_taiwan_and_mainland_vocabulary_fold_to_one():
     assert normalize("資料中心") == normalize("数据中心") == "数据中心"
     assert normalize("軟體測試") == normalize("软件测试")
     assert normalize("無人計程車") == normalize("无人出租车")
+    # Taiwan words in Simplified characters fold with them too.
+    assert normalize("辉达") == normalize("輝達") == normalize("英伟达")
+    assert normalize("资料中心") == normalize("資料中心")
 
 
 def test_a_chinese_name_brings_its_english_one():
