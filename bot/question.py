@@ -1,10 +1,10 @@
 """A question as the index reads it: folded, its boilerplate stripped, its terms in groups.
 
 ``normalize`` folds text one way for items and questions alike: core.text.fold (case, width,
-dashes, quotes), then Chinese to one script and one vocabulary with OpenCC (``s2t``, then
-``tw2sp``: Traditional as written in Taiwan to Simplified as written in the mainland; 資料中心,
-资料中心 and 数据中心, 軟體 and 软件, 輝達, 辉达 and 英伟达 become one), so a Taiwan item answers
-a mainland question and the other way round.
+dashes, quotes), then Chinese to one script and one vocabulary with OpenCC (Simplified to
+Traditional characters, then ``tw2sp``: Traditional as written in Taiwan to Simplified as
+written in the mainland; 資料中心, 资料中心 and 数据中心, 軟體 and 软件, 輝達, 辉达 and 英伟达
+become one), so a Taiwan item answers a mainland question and the other way round.
 
 ``question_groups`` turns a question into ``bot.bridge.Group``s: first Chinese boilerplate
 ("告訴我", "跟…相關的更多") is blanked, then the bridges (the shipped lexicon's, folded once a
@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from bot.bridge import Bridge, Group
@@ -66,7 +67,28 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 def _converter(config: str) -> Any:
     import opencc
 
+    if config == "s2t":
+        return _characters_only(opencc) or opencc.OpenCC("s2t")
     return opencc.OpenCC(config)
+
+
+def _characters_only(opencc: Any) -> Any:
+    """Simplified to Traditional by characters alone: OpenCC's ``s2t`` also loads 27 MB of phrases,
+    which the fold does not need (its phrases are tw2sp's). OpenCC finds a config's dictionaries
+    only by absolute path or beside the config, so the two-line config is written for the call."""
+    import json
+    import tempfile
+
+    table = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / "STCharacters.ocd2"
+    if not table.is_file():
+        return None
+    dictionary = {"type": "ocd2", "file": str(table)}
+    config = {"name": "s2t characters", "segmentation": {"type": "mmseg", "dict": dictionary}}
+    config["conversion_chain"] = [{"dict": dictionary}]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "s2t-characters.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        return opencc.OpenCC(str(path))
 
 
 def normalize(text: str) -> str:
