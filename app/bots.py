@@ -9,12 +9,16 @@ A composition root, like ``app/channels.py`` for delivery: the CLI (``aidaily as
 - The answerer is the LLM one (``bot.llm_answer``) when ``AIDAILY_OPENAI_API_KEY`` is set, on the
   writer's server and model with a short timeout (a chat reply must come quickly), falling back
   to the extractive answer on any failure; without a key, the extractive answer.
+- With a key, each question not in the reports' language is also searched rewritten into it
+  (``bot.rewrite``, the same client and model); a failed rewrite searches the question as asked.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
@@ -22,10 +26,14 @@ from app.writers import structured_modes
 from bot.answer import Answerer, ExtractiveAnswerer
 from bot.conversation import Conversation
 from bot.index_cache import IndexCache
+from bot.search import SearchIndex
 from bot.slack_bot import create_slack_app
 from bot.slack_oauth import SlackOAuth
 from core.config import ConfigError, Settings
 from core.store import Store
+
+if TYPE_CHECKING:
+    from openai import OpenAI
 
 #: Seconds one LLM answer may take, and its retries: a person is waiting for the reply.
 ANSWER_TIMEOUT = 30.0
@@ -36,25 +44,48 @@ def open_index(settings: Settings, store: Store) -> IndexCache:
     return IndexCache(store, settings.cache_dir)
 
 
+def current_index(
+    settings: Settings, store: Store, cache: IndexCache | None = None
+) -> Callable[[], SearchIndex]:
+    """The index of the stored items (``cache``'s, when the caller shares one: the service's bots
+    and site), searched with each question's rewrite when an LLM is set."""
+    cache = cache if cache is not None else open_index(settings, store)
+    if settings.openai_api_key is None:
+        return cache.current
+    from bot.rewrite import QuestionRewriter, RewritingIndex
+
+    rewriter = QuestionRewriter(
+        _client(settings), model=settings.openai_model, cache=store, modes=structured_modes(settings)
+    )
+    return lambda: RewritingIndex(cache.current(), rewriter)
+
+
 def open_answerer(settings: Settings, store: Store) -> Answerer:
     if settings.openai_api_key is None:
         return ExtractiveAnswerer()
     from bot.llm_answer import LLMAnswerer
+
+    return LLMAnswerer(
+        _client(settings), model=settings.openai_model, cache=store, modes=structured_modes(settings)
+    )
+
+
+def _client(settings: Settings) -> OpenAI:
     from core.llm.client import make_sync_client
 
-    client = make_sync_client(
+    assert settings.openai_api_key is not None
+    return make_sync_client(
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url,
         timeout=min(settings.openai_timeout, ANSWER_TIMEOUT),
         max_retries=min(settings.openai_max_retries, ANSWER_RETRIES),
     )
-    return LLMAnswerer(client, model=settings.openai_model, cache=store, modes=structured_modes(settings))
 
 
 def open_conversation(settings: Settings, store: Store, index: IndexCache | None = None) -> Conversation:
     public_url = str(settings.public_url) if settings.public_url else None
-    index = index or open_index(settings, store)
-    return Conversation(store, index.current, open_answerer(settings, store), public_url=public_url)
+    current = current_index(settings, store, index)
+    return Conversation(store, current, open_answerer(settings, store), public_url=public_url)
 
 
 def slack_oauth(settings: Settings, store: Store) -> SlackOAuth | None:

@@ -9,8 +9,9 @@ milliseconds. ``IndexCache.current()`` returns the index for the items stored no
   new report was built or imported): a new index. A long-running bot thus picks up the morning's
   report with its next question.
 * **On disk** (when ``cache_dir`` is given: ``AIDAILY_CACHE_DIR``, default ``data/cache``): the
-  built index is saved as one ``.npz`` file of plain arrays (the postings, the items' dates) and
-  UTF-8 JSON (the items, one document each; the terms; the fingerprint and ``FORMAT``), read
+  built index is saved as one ``.npz`` file of plain arrays (the postings and their heads, the
+  items' dates) and UTF-8 JSON (the items, one document each; the terms; the mined pairs; the
+  fingerprint and ``FORMAT``), read
   with ``allow_pickle=False``: never pickle, so a cache file cannot run code. The next process
   (``aidaily ask``) loads it in well under a second instead of building for seconds
   (bench/ask.py); an item is decoded only when a question first reads it. A file that is stale (another
@@ -45,9 +46,9 @@ log = logging.getLogger(__name__)
 
 #: Part of the file name and checked inside: change it whenever the saved layout or the index's
 #: weighing changes, so that no index built by older code is served.
-FORMAT = 1
+FORMAT = 2  # 2: the heads of the postings and the mined (Latin, Chinese) pairs
 FILE_NAME = f"search-index-v{FORMAT}.npz"
-_ARRAYS = ("days", "offsets", "docs", "values", "idf")
+_ARRAYS = ("days", "offsets", "docs", "values", "heads", "idf")
 
 
 class ItemSource(Protocol):
@@ -119,6 +120,7 @@ def write_state(path: Path, state: IndexState, fingerprint: str) -> None:
     arrays["unseen_idf"] = np.array(state.unseen_idf, dtype=np.float64)
     arrays["meta"] = _json_bytes({"format": FORMAT, "fingerprint": fingerprint})
     arrays["terms"] = _json_bytes(list(state.terms))
+    arrays["mined"] = _json_bytes([list(pair) for pair in state.mined])
     encoded = [json.dumps(_item_json(found), ensure_ascii=False).encode("utf-8") for found in state.items]
     arrays["items"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     arrays["item_offsets"] = np.concatenate(([0], np.cumsum([len(e) for e in encoded]))).astype(np.int64)
@@ -149,8 +151,10 @@ def read_state(path: Path, fingerprint: str) -> IndexState | None:
             offsets=saved["offsets"].astype(np.int64, copy=False),
             docs=saved["docs"].astype(np.int32, copy=False),
             values=saved["values"].astype(np.float32, copy=False),
+            heads=saved["heads"].astype(bool, copy=False),
             idf=saved["idf"].astype(np.float64, copy=False),
             unseen_idf=float(saved["unseen_idf"]),
+            mined=tuple((str(a), str(b)) for a, b in json.loads(saved["mined"].tobytes())),
         )
     _check(state)
     if len(state.items):
@@ -198,6 +202,8 @@ def _check(state: IndexState) -> None:
     if len(state.days) != len(state.items):
         raise ValueError("the item dates do not fit the items")
     if len(state.offsets) != terms + 1 or len(state.idf) != terms or len(state.values) != postings:
+        raise ValueError("the arrays do not fit each other")
+    if len(state.heads) != postings:
         raise ValueError("the arrays do not fit each other")
     if terms and (
         state.offsets[0] != 0 or state.offsets[-1] != postings or np.any(np.diff(state.offsets) < 0)

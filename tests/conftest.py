@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes.openai_server import FakeOpenAI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -95,3 +96,10 @@ def clean_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith("AIDAILY_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """The fake OpenAI-compatible server on loopback (tests/fakes/openai_server.py)."""
+    with FakeOpenAI() as server:
+        yield server

@@ -131,9 +131,19 @@ def test_every_item_field_survives_the_file(tmp_path):
         topic_key="k",
         article_urls=("https://a.example/1",),
     )
-    index = ItemIndex([ReportedItem(9, date(2025, 12, 1), "AI Daily", item)])
+    paired = Item(section="research", title="赫茲科技（Hertzion）發表晶片", summary="赫茲科技新晶片。")
+    index = ItemIndex(
+        [
+            ReportedItem(9, date(2025, 12, 1), "AI Daily", item),
+            ReportedItem(10, date(2025, 12, 1), "AI", paired),
+        ]
+    )
     write_state(tmp_path / FILE_NAME, index.state(), "fp")
-    assert list(read_state(tmp_path / FILE_NAME, "fp").items) == list(index.state().items)
+    loaded = read_state(tmp_path / FILE_NAME, "fp")
+    assert list(loaded.items) == list(index.state().items)
+    # What the search reads beside the postings: the heads and the pairs mined from the items.
+    assert loaded.mined == index.state().mined == (("hertzion", "赫兹科技"),)
+    assert loaded.heads.dtype == bool and (loaded.heads == index.state().heads).all() and loaded.heads.any()
     assert read_state(tmp_path / FILE_NAME, "another") is None
 
 

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,12 +40,6 @@ from core.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 0, 30, tzinfo=UTC)
 WINDOW = report_window(None, now=NOW, zone=ZoneInfo("Asia/Taipei"), build_time=NOW.time())
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 def writer(client, *, cache: ResponseCache | None = None, concurrency: int = 4) -> LLMSummarizer:

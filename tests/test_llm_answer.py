@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -49,12 +48,6 @@ ACME = reported(
     entities=("Acme", "Roadrunner"),
     sources=(SourceLink("Acme Blog", "https://acme.example/roadrunner"),),
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture

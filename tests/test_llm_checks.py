@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,12 +22,6 @@ from core.pipeline import BuildOptions, build
 from core.report.editing.editor import with_suggested_headlines
 from core.report.editing.events import read_event
 from core.report.writing.llm_writer import LLMSummarizer, MemoryCache, make_client
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 def edited(*articles, section: str = "market", event: Event | None = None) -> EditedTopic:

@@ -34,11 +34,13 @@ from fakes.loopback import LoopbackServer
 
 from bot.answer import ask
 from bot.llm_answer import LLMAnswerer
+from bot.rewrite import QuestionRewriter, RewritingIndex
 from bot.search import ItemIndex
 from core.llm.client import ModeBook, make_sync_client
 from core.models import EditedTopic, Importance, Item, SourceLink
 from core.report.writing.llm_writer import LLMSummarizer, MemoryCache, make_client
 from core.store.report_items import ReportedItem
+from core.text import has_cjk
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-llm"
@@ -259,3 +261,16 @@ def test_the_bot_answers_through_it_or_falls_back_cleanly(proxy):
     assert reply.found and reply.items == (GPT,)
     assert "https://openai.com/index/introducing-gpt-5-2" in reply.text  # cited by our code either way
     assert proxy.modes == ["json_schema", "json_object"]
+
+
+def test_the_question_rewrite_goes_through_it_or_is_left_out(proxy):
+    client = make_sync_client(api_key="none", base_url=proxy.base_url, timeout=120, max_retries=1)
+    rewriter = QuestionRewriter(
+        client, model=MODEL_NAME, cache=MemoryCache(), modes=ModeBook(), max_tokens=100
+    )
+    result = RewritingIndex(ItemIndex([GPT]), rewriter).search("more on GPT-5.2")
+    # Whatever a 135M model makes of Chinese, the question as asked still finds its item.
+    assert result.found and result.hits[0].found == GPT
+    assert proxy.modes[:2] == ["json_schema", "json_object"]  # the server's mode, found by one probe
+    rewritten = rewriter.rewrite("more on GPT-5.2")
+    assert rewritten is None or has_cjk(rewritten)

@@ -11,6 +11,7 @@ import pytest
 from factories import article
 from test_index_cache import report_of
 
+from bench.ask_quality import rates
 from bot.search import ItemIndex, question_groups
 from core.models import Item, SourceLink
 from core.report.importing.files import import_files
@@ -93,11 +94,17 @@ def test_nothing_found_for_what_no_item_covers(index, question):
     assert not index.search(question).found
 
 
+def flat(question: str) -> list[str]:
+    return [t for group in question_groups(question) for phrase in group.phrases for t in phrase]
+
+
 def test_boilerplate_is_stripped():
-    terms = [t for group in question_groups("Tell me more about GPT-5.2？") for t in group]
+    terms = flat("Tell me more about GPT-5.2？")
     assert "tell" not in terms and "more" not in terms and "gpt-5.2" in terms
-    zh = [t for group in question_groups("跟迪士尼相關的更多？") for t in group]
-    assert zh == ["disney", "迪士", "士尼"]  # a Chinese company name also matches its English one
+    # A Chinese company name is one group, matched by its English name too.
+    assert [group.phrases for group in question_groups("跟迪士尼相關的更多？")] == [
+        (("disney",), ("disneys",), ("walt", "disney"), ("walt", "disneys"), ("迪士", "士尼"))
+    ]
 
 
 def test_empty_and_huge_questions(index):
@@ -118,19 +125,6 @@ def test_the_question_set_is_the_teams():
     assert {q["lang"] for q in answered} == {"en", "zh-TW", "zh-CN", "variant"}
 
 
-def rates(index: ItemIndex, questions: list[dict]) -> tuple[float, float, list[str]]:
-    """hit@1 and hit@3 over the answered questions, and the unanswerable ones found anyway."""
-    answered = [q for q in questions if "title" in q]
-    hit1 = hit3 = 0
-    for question in answered:
-        expected = (question["date"], question["title"])
-        hits = [(h.found.date.isoformat(), h.found.item.title) for h in index.search(question["q"]).hits]
-        hit1 += hits[:1] == [expected]
-        hit3 += expected in hits[:3]
-    wrongly_found = [q["q"] for q in questions if "title" not in q and index.search(q["q"]).found]
-    return hit1 / len(answered), hit3 / len(answered), wrongly_found
-
-
 @pytest.fixture
 def samples(store) -> ItemIndex:
     assert all(outcome.ok for outcome in import_files(store, SAMPLES))
@@ -141,14 +135,14 @@ def samples(store) -> ItemIndex:
 
 
 def test_question_set_hit_rates(samples):
-    hit1, hit3, wrongly_found = rates(samples, QUESTIONS)
-    assert wrongly_found == []
-    assert hit3 >= 0.95 and hit1 >= 0.9, (hit1, hit3)
+    rated = rates(samples, QUESTIONS)
+    assert rated.wrongly_found == ()
+    assert rated.hit3 >= 0.95 and rated.hit1 >= 0.9, rated
 
 
 def test_the_holdout_set_is_new():
     answered = [q for q in HOLDOUT if "title" in q]
-    assert len(HOLDOUT) >= 30 and len(HOLDOUT) - len(answered) >= 8
+    assert len(HOLDOUT) >= 60 and len(HOLDOUT) - len(answered) >= 20
     assert {q["lang"] for q in answered} == {"en", "zh-TW", "zh-CN", "variant"}
     assert not {q["q"] for q in HOLDOUT} & {q["q"] for q in QUESTIONS}
 
@@ -157,10 +151,13 @@ def test_holdout_hit_rates(samples):
     # Measured when written: 0.765 / 0.765 and 10 of 10 unanswerable; 0.882 / 0.882 and 10 of 10
     # after the general fixes of question terms (stopwords, plurals, possessives, unknown generic
     # words). The misses are English paraphrases of Chinese items ("a baby born inside a Waymo"):
-    # words that only a bilingual dictionary could match.
-    hit1, hit3, wrongly_found = rates(samples, HOLDOUT)
-    assert wrongly_found == []
-    assert hit3 >= 0.85 and hit1 >= 0.85, (hit1, hit3)
+    # words that only a bilingual dictionary could match. Issue 14 added 54 questions (98 in all,
+    # 22 unanswerable) before its tuning: then 0.671 / 0.671, "亞馬遜裁員" found wrongly. With the
+    # bilingual lexicon, the mined pairs, Taiwan/mainland vocabulary folding and rare names that
+    # vouch for an item: 0.947 / 0.974, every unanswerable one not found.
+    rated = rates(samples, HOLDOUT)
+    assert rated.wrongly_found == ()
+    assert rated.hit3 >= 0.95 and rated.hit1 >= 0.9, rated
 
 
 # --- preferring the items of a digest (the bots' ``prefer``) ---------------------------------------

@@ -54,6 +54,7 @@ def test_the_wheel_carries_every_package_the_migrations_and_the_templates(wheel)
     assert {"delivery/templates/email/report.mjml", "delivery/templates/email/report.txt"} <= names
     assert any(n.startswith("app/demo/feeds/") for n in names)
     assert any(n.startswith("web/templates/") for n in names)
+    assert "core/bilingual.tsv" in names  # the bot's bilingual lexicon, read with importlib.resources
 
 
 def test_a_fresh_venv_with_the_wheel_runs_the_demo_from_another_directory(wheel, tmp_path):

@@ -22,12 +22,12 @@ def ask(
     """Answer a question from the stored report items, citing them and their sources."""
     import json
 
-    from app.bots import open_answerer, open_index
+    from app.bots import current_index, open_answerer
     from bot.answer import ask as answer_question
 
     settings = current_settings()
     with Store.open(settings.database_url) as store:
-        index = open_index(settings, store).current()
+        index = current_index(settings, store)()
         answer = answer_question(index, open_answerer(settings, store), question)
     shown = json.dumps(answer.to_json(), ensure_ascii=False) if as_json else answer.text
     sys.stdout.write(shown + "\n")

@@ -342,6 +342,9 @@ def _content(request: ChatRequest, fault: Fault | None) -> str:
         return fault.text
     if kind == "invalid_json":
         return '{"title": "half an answer", "summary": '
+    if request.schema == "bot_question":  # the bot's question rewrite: the question as it was
+        question = re.search(r"<question>(.*?)</question>", request.data, re.S)
+        return json.dumps({"question": html.unescape(question.group(1)) if question else ""})
     if request.schema == "report_overview":
         answer = overview_answer(request.data)
     else:
