@@ -77,11 +77,18 @@ def key_figure(texts: Iterable[str], language: str) -> str:
             word = ("價格" if chinese else "price") if value < _DEAL else ("金額" if chinese else "amount")
             return f"{word} {chinese_number(value)}{currency}" if chinese else f"{word} {written}"
     for text in texts:
-        score = _SCORE.search(text)
+        score = _score(text)
         if score:
-            what, value = (score["b"], score["a"]) if score["a"] else (score["c"], score["d"])
-            return f"{what} {value}"
+            return f"{score[0]} {score[1]}"
     return ""
+
+
+def _score(text: str) -> tuple[str, str] | None:
+    """(what is measured, the score) of the first benchmark score in ``text``."""
+    found = _SCORE.search(text)
+    if not found:
+        return None
+    return (found["b"], found["a"]) if found["a"] else (found["c"], found["d"])
 
 
 # Facts a lead can state in Chinese, each read from one English phrase of the source. The
@@ -113,9 +120,8 @@ def chinese_facts(text: str, limit: int = 2) -> list[str]:
     """Up to ``limit`` facts ``text`` states, said in Chinese: "SWE-bench 得分 82.4%",
     "參數規模 8 億至 3,970 億", "每百萬輸入 token 10 美元". Nothing is inferred: each fact is one
     phrase of the source with its figure in Chinese units; a text that states none gives []."""
-    facts = []
-    readers = (_score_fact, _parameter_fact, _context_fact, _price_fact, _valuation_fact, _reach_fact)
-    for read in (*readers, _speedup_fact):
+    facts: list[str] = []
+    for read in _FACT_READERS:
         fact = read(text)
         if fact and fact not in facts:
             facts.append(fact)
@@ -131,11 +137,15 @@ def _qualified(match: re.Match[str]) -> str:
     return _QUALIFIERS.get((match["q"] or "").lower(), "")
 
 
+def _units(value: float) -> str:
+    return chinese_number(value).strip()
+
+
 def _score_fact(text: str) -> str:
-    score = _SCORE.search(text)
+    score = _score(text)
     if not score:
         return ""
-    what, value = (score["b"], score["a"]) if score["a"] else (score["c"], score["d"])
+    what, value = score
     return f"{what} 得分 {value}" if value.endswith("%") or "." in value else ""
 
 
@@ -143,16 +153,16 @@ def _parameter_fact(text: str) -> str:
     found = _PARAMETERS.search(text)
     if not found or not found["u"]:
         return ""  # "7 parameters" is no model size
-    size = chinese_number(_count(found)).strip()
+    size = _units(_count(found))
     if found["lo"]:
-        low = chinese_number(_count(found, "lo", "lu" if found["lu"] else "u")).strip()
+        low = _units(_count(found, "lo", "lu" if found["lu"] else "u"))
         size = f"{low}至 {size}" if low.endswith(("億", "萬", "兆")) else f"{low} 至 {size}"
     return f"{'啟用參數' if found['active'] else '參數規模'} {size}"
 
 
 def _context_fact(text: str) -> str:
     found = _CONTEXT.search(text)
-    return f"上下文長度 {chinese_number(_count(found)).strip()} token" if found else ""
+    return f"上下文長度 {_units(_count(found))} token" if found else ""
 
 
 def _price_fact(text: str) -> str:
@@ -177,9 +187,21 @@ def _reach_fact(text: str) -> str:
     """How many downloads or users: "下載量逾 7 億次", "週活躍用戶逾 8 億"."""
     found = _DOWNLOADS.search(text)
     if found and found["u"]:
-        return f"下載量{_qualified(found)} {chinese_number(_count(found)).strip()}次"
+        return f"下載量{_qualified(found)} {_units(_count(found))}次"
     found = _USERS.search(text)
     if found and found["u"]:
         users = f"{_PER[found['w'].lower()]}活躍用戶數" if found["w"] else "用戶數"
-        return f"{users}{_qualified(found)} {chinese_number(_count(found)).strip()}"
+        return f"{users}{_qualified(found)} {_units(_count(found))}"
     return ""
+
+
+# In the order a reader weighs them: how good, how big, how much, how widely used, how fast.
+_FACT_READERS = (
+    _score_fact,
+    _parameter_fact,
+    _context_fact,
+    _price_fact,
+    _valuation_fact,
+    _reach_fact,
+    _speedup_fact,
+)

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -277,31 +278,38 @@ def without_repeats(
     judged = sorted(bullets, key=lambda pair: not has_cjk(pair[1])) if chinese_first else bullets
     # A composed lead is a headline with its figure ("CoreWeave 簽署 40 億美元合作協議"): a bullet
     # telling what the deal is for says more, so only bullets are weighed across scripts.
-    said, said_texts, kept = [frozenset(tokens(summary))], [], set()
+    said, said_facts, kept = [frozenset(tokens(summary))], [], set()
     for index, bullet in judged:
         body = DETAIL_LABEL.sub("", bullet, count=1)
-        if not _repeats(body, said) and not _translated_repeat(body, said_texts):
+        facts = _Facts.of(body)
+        if not _repeats(body, said) and not any(facts.retold_in(other) for other in said_facts):
             kept.add((index, bullet))
             said.append(frozenset(tokens(bullet)))
-            said_texts.append(bullet)
+            said_facts.append(facts)
     ordered = [pair for pair in bullets if pair in kept]
     return tuple(b for i, b in ordered if i == 0), tuple(b for i, b in ordered if i == 1)
 
 
-def _translated_repeat(bullet: str, said: Sequence[str]) -> bool:
-    """The bullet states, in the other script, a fact an earlier bullet said: every scaled figure
-    of it ("700 million", "7億") is in that bullet, which also names one of its Latin names.
-    Tokens cannot see this (a Chinese outlet's line and an English one share no words)."""
-    figures = scaled_figures(bullet)
-    if not figures:
-        return False
-    names = _latin_names(bullet)
-    for text in said:
-        if has_cjk(text) == has_cjk(bullet):
-            continue  # same script: the token checks above judge it
-        if figures <= scaled_figures(text) and names & _latin_names(text):
-            return True
-    return False
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What a bullet states that survives translation: its script, scaled figures, Latin names."""
+
+    chinese: bool
+    figures: frozenset[float]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Facts:
+        return cls(has_cjk(text), scaled_figures(text), _latin_names(text))
+
+    def retold_in(self, earlier: _Facts) -> bool:
+        """This bullet states, in the other script, a fact ``earlier`` said: every scaled figure
+        of it ("700 million", "7億") is in ``earlier``, which also names one of its Latin names.
+        Tokens cannot see this (a Chinese outlet's line and an English one share no words); in
+        one script the token checks judge."""
+        if not self.figures or self.chinese == earlier.chinese:
+            return False
+        return self.figures <= earlier.figures and bool(self.names & earlier.names)
 
 
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9.-])[A-Z][A-Za-z0-9.-]*[A-Za-z0-9]")

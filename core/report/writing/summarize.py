@@ -121,10 +121,11 @@ def extractive_item(edited: EditedTopic, *, language: str, writer: str = "extrac
     use_cases = _pick_distinct(use_cases, used, MAX_USE_CASES)
     used += [c.tokens for c in use_cases]
     rest = [c for c in candidates if id(c) not in routed]
-    details = _paper_details(topic, rest, used, language) if is_paper_theme(topic) else None
+    papers = is_paper_theme(topic)
+    details = _paper_details(topic, rest, used, language) if papers else None
     title = clip(theme_title(topic, language) or _headline(topic), TITLE_LIMIT)
     lead = clip(_join(c.text for c in summary), SUMMARY_LIMIT)
-    if language.startswith("zh") and details is not None:
+    if language.startswith("zh") and papers:
         lead = _paper_theme_lead(topic, lead)
     elif language.startswith("zh"):
         title, lead, use_cases = _in_chinese(edited, title, lead, summary, opening, use_cases, rest)
