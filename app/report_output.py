@@ -33,7 +33,8 @@ def print_build(result: BuildResult, out: Console) -> None:
     if stats.writer == "llm":
         out.print(
             f"LLM {stats.model}: {stats.calls} calls, {stats.tokens_in} tokens in, {stats.tokens_out} out, "
-            f"{stats.cache_hits} cached, {stats.fallbacks} written by the fallback.",
+            f"{stats.cache_hits} cached, {stats.fallbacks} written by the fallback"
+            + (f", {stats.trimmed} without bullets that failed the checks." if stats.trimmed else "."),
             highlight=False,
         )
         for reason, keys in stats.fallback_reasons().items():
@@ -62,7 +63,7 @@ def print_stats(report: Report, stats: WriterStats | None, out: Console) -> None
     if stats is None:
         out.print(f"No writer stats for {day} (an imported report, or one built before stats were kept).")
         return
-    names = ("calls", "tokens_in", "tokens_out", "cache_hits", "failures", "fallbacks")
+    names = ("calls", "tokens_in", "tokens_out", "cache_hits", "failures", "fallbacks", "trimmed")
     table = Table("writer", "model", *(name.replace("_", " ") for name in names))
     table.add_row(stats.writer, stats.model or "-", *(f"{getattr(stats, name):,}" for name in names))
     out.print(table)

@@ -60,5 +60,6 @@ async def open_writer(settings: Settings, store: Store) -> AsyncIterator[Summari
             cache=store,
             concurrency=settings.openai_concurrency,
             modes=structured_modes(settings),
+            max_tokens=settings.openai_max_tokens,
             temperature=settings.openai_temperature,
         )

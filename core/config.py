@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         description="Sampling temperature of the writer; unset, the server's default (some reasoning"
         " models take no other); 0 makes a local model's answers repeatable",
     )
+    openai_max_tokens: int | None = Field(
+        None,
+        ge=64,
+        le=65536,
+        description="Cap on the tokens of each answer; unset, the server's default. Below 1,200 an"
+        " item is asked for fewer bullets so that it ends inside the cap (a small local model)",
+    )
     openai_structured: Literal["auto", "json_schema", "json_object", "prompt"] = Field(
         "auto",
         description="How structured output is asked for: found by the first call (auto), or one"

@@ -523,6 +523,8 @@ class WriterStats:
     retries, an answer that was not valid JSON, or one naming what the articles do not say);
     ``fallbacks`` counts items (and the overview) written by the extractive writer instead, and
     ``fell_back`` says which and why: (topic key or "overview", reason), in the order they fell.
+    ``trimmed`` counts answers used without the bullets that failed the checks (the title and
+    summary passed them; see ``core.report.writing.llm_writer``).
     """
 
     writer: str = "extractive"
@@ -534,6 +536,7 @@ class WriterStats:
     failures: int = 0
     fallbacks: int = 0
     fell_back: tuple[tuple[str, str], ...] = ()
+    trimmed: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WriterStats:

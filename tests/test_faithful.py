@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 from factories import NOON, article, topic
 
-from core.llm.schema import response_format, strict_schema
+from core.llm.schema import response_format, schema_instruction, strict_schema
 from core.models import EditedTopic, Importance, Item, SourceLink
 from core.report.importing.reader import parse_report
 from core.report.writing.faithful import ZH_SHARE, check, chinese_share, evidence, in_language
-from core.report.writing.llm_replies import ItemAnswer, OverviewAnswer
+from core.report.writing.llm_replies import ItemAnswer, OverviewAnswer, item_answer
 from core.report.writing.prompts import (
+    FULL_SHAPE,
     OVERVIEW_CHARS,
+    SMALLEST_SHAPE,
     escape,
     item_messages,
+    item_shape,
     overview_links,
     overview_messages,
 )
@@ -69,6 +72,33 @@ def test_invented_names_and_figures_are_caught(text, names, figures):
     problems = check([text], SOURCES)
     assert problems.names == names
     assert problems.figures == figures
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pricing: GPT-5.2 is used by 1,500 companies.",  # a label word the sources never use
+        "Premium tier: 2.5 million developers use it.",  # a label of two ordinary words
+        "Personalization: OpenAI trains GPT-5.2 per company.",  # ordinary, if not frequent
+        "Availability：GPT-5.2 有 1500 家公司使用。",  # a label in a Chinese bullet, full-width colon
+    ],
+)
+def test_a_bullet_label_of_ordinary_words_is_no_name(text):
+    assert not check([text], SOURCES), check([text], SOURCES)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Sorceshines: GPT-5.2 is used by 1,500 companies.", ("Sorceshines",)),  # a made-up label
+        ("Apple: it uses GPT-5.2.", ("Apple",)),  # ordinary English, and a major player
+        ("Engine: OpenAI's Sora makes videos.", ("Sora",)),  # the label passes, the name not
+        ("GPT-5.2 now handles Payments for 1,500 companies.", ("Payments",)),  # capitalized mid-sentence
+        ("Pricing is GPT-5.2's edge. Nova: a model.", ("Nova",)),  # only a bullet's own label
+    ],
+)
+def test_names_in_or_after_a_label_are_still_checked(text, names):
+    assert check([text], SOURCES).names == names
 
 
 CHINESE_SOURCES = evidence(["阿里巴巴发布通义千问新版本，「百炼」平台同步上线，融资 30 亿元，用户增长三成。"])
@@ -216,6 +246,36 @@ def test_strict_schemas_require_every_field_and_forbid_others():
     reading = strict_schema(OverviewAnswer)["properties"]["reading"]["items"]
     assert reading["required"] == ["link", "note"] and reading["additionalProperties"] is False
     assert response_format("report_item", ItemAnswer)["json_schema"]["strict"] is True
+
+
+def test_list_bounds_go_to_grammars_and_prompts_never_to_strict_json_schema():
+    bounded = item_answer(item_shape(400))
+    strict = json.dumps(response_format("report_item", bounded, "json_schema"))
+    grammar = response_format("report_item", bounded, "json_object")["schema"]["properties"]
+    assert "maxItems" not in strict
+    assert (grammar["details"]["maxItems"], grammar["use_cases"]["maxItems"]) == (2, 1)
+    assert '"maxItems":2' in schema_instruction(bounded)
+    overview = response_format("report_overview", OverviewAnswer, "json_object")["schema"]["properties"]
+    assert overview["reading"]["maxItems"] == 5 and overview["storylines"]["maxItems"] == 3
+    # A bound is asked for, never enforced on our side: a longer list is cut, not refused.
+    answer = bounded.model_validate({**_ANSWER, "details": ["a", "b", "c", "d"]})
+    assert len(answer.details) == 4
+
+
+_ANSWER = {
+    "title": "t", "summary": "s", "details": [], "use_cases": [], "importance_reason": "",
+    "entities": [], "section": "tools", "headline": False,
+}  # fmt: skip
+
+
+def test_item_shapes_shrink_with_the_token_cap():
+    assert item_shape(None) == item_shape(5000) == FULL_SHAPE
+    shapes = [item_shape(cap) for cap in (1200, 900, 600, 400, 350, 200)]
+    assert [s.details for s in shapes] == [5, 3, 3, 2, 2, 1]
+    assert item_shape(64) == SMALLEST_SHAPE
+    small = item_messages(_edited(article("Nordbank deploys AI agents", "Nordbank said so.")),
+                          language="zh-TW", shape=SMALLEST_SHAPE)[0]["content"]  # fmt: skip
+    assert "(at most 1)" in small and "生成引擎：" in small and "個人化：" not in small
 
 
 def test_overview_prompt_numbers_links_and_never_shows_urls():

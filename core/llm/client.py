@@ -123,6 +123,7 @@ class Reply:
     mode: str = ""  # the structured-output mode the call was made in
     retry_in: float = 0.0  # seconds the server asked to wait before asking again (Retry-After)
     asked: bool = True  # False: a refusal for good already seen, told without sending the call
+    cut_off: bool = False  # the server stopped at max_tokens: the content is the start of an answer
     status: int | None = None  # the HTTP status of a failure (None: a timeout, a lost connection)
     tokens_in: int = 0
     tokens_out: int = 0
@@ -426,7 +427,7 @@ def parse_completion(completion: Any, answer: type[BaseModel], mode: Mode = "jso
     choice = completion.choices[0]
     content = choice.message.content or ""
     if choice.finish_reason == "length":
-        return Reply(content, error="the answer was cut off at the length limit", **counts)
+        return Reply(content, error="the answer was cut off at the length limit", cut_off=True, **counts)
     try:
         return Reply(content, answer.model_validate_json(_FENCE.sub("", content.strip())), **counts)
     except ValidationError as exc:

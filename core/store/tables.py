@@ -260,6 +260,7 @@ class ReportStatsRow(Base):
     fallbacks: Mapped[int] = mapped_column(Integer)
     # [[topic key or "overview", reason], ...] in the order they fell back
     fell_back: Mapped[list[list[str]]] = mapped_column(JSON, server_default="[]")
+    trimmed: Mapped[int] = mapped_column(Integer, server_default="0")  # answers used without bad bullets
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

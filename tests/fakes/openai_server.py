@@ -67,7 +67,7 @@ _LATIN_NAME = re.compile(r"[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9]")
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    kind: str  # status, slow, invalid_json, invent_entity, invent_figure, no_usage, fenced
+    kind: str  # status, slow, invalid_json, cut_off, invent_entity, invent_figure, invent_detail, ...
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
@@ -96,6 +96,16 @@ class Fault:
     @classmethod
     def invalid_json(cls) -> Fault:
         return cls("invalid_json")
+
+    @classmethod
+    def cut_off(cls) -> Fault:
+        """Half an answer, stopped at the length limit (``finish_reason`` "length")."""
+        return cls("cut_off")
+
+    @classmethod
+    def invent_detail(cls, figure: str = INVENTED_FIGURE) -> Fault:
+        """The usual faithful answer with one more detail, stating a figure no article gives."""
+        return cls("invent_detail", text=figure)
 
     @classmethod
     def invent_entity(cls, name: str = INVENTED_ENTITY) -> Fault:
@@ -322,7 +332,7 @@ def completion(request: ChatRequest, fault: Fault | None, number: int) -> dict[s
                 "index": 0,
                 "message": {"role": "assistant", "content": content, "refusal": None},
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": "length" if kind == "cut_off" else "stop",
             }
         ],
     }
@@ -340,7 +350,7 @@ def _content(request: ChatRequest, fault: Fault | None) -> str:
     kind = fault.kind if fault else ""
     if kind == "reply":
         return fault.text
-    if kind == "invalid_json":
+    if kind in ("invalid_json", "cut_off"):
         return '{"title": "half an answer", "summary": '
     if request.schema == "bot_question":  # the bot's question rewrite: the question as it was
         question = re.search(r"<question>(.*?)</question>", request.data, re.S)
@@ -359,6 +369,8 @@ def _content(request: ChatRequest, fault: Fault | None) -> str:
         answer["summary"] += f" {fault.text} was also announced."
     elif fault and kind == "invent_figure":
         answer["summary"] += f" The deal is worth {fault.text}."
+    elif fault and kind == "invent_detail" and "details" in answer:
+        answer["details"].append(f"Terms: the deal is worth {fault.text}.")
     text = json.dumps(answer, ensure_ascii=False)
     return f"```json\n{text}\n```" if kind == "fenced" else text
 

@@ -15,11 +15,12 @@ the texts an answer may draw its names and figures from (``core.report.writing.f
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from core.models import EditedTopic, Insight, Item, Overview, Reading, ReadingLink, SourceLink
 from core.report.editing.editor import reconcile_section
@@ -27,7 +28,7 @@ from core.report.rendering.labels import labels_for
 from core.report.writing.faithful import Evidence, evidence, names_a_fact, occurs
 from core.report.writing.instructions import addresses_model, stated
 from core.report.writing.items import assemble_item, clean_text, to_report_script
-from core.report.writing.prompts import TITLE_PATTERN, overview_links
+from core.report.writing.prompts import TITLE_PATTERN, ItemShape, overview_links
 from core.report.writing.sentences import clip
 from core.report.writing.summarize import MAX_DETAILS, MAX_USE_CASES
 from core.text import fold, has_cjk
@@ -68,6 +69,38 @@ class ItemAnswer(_Answer):
         (judged together, so a title that is mostly a model name is no problem)."""
         return [self.title, self.summary, *self.details]
 
+    def without(self, bad: Callable[[str], bool]) -> Self:
+        """This answer without the bullets and the reason that ``bad`` finds: what an item can lose
+        and still stand (its title and summary stay, and are judged whole)."""
+        return self.model_copy(
+            update={
+                "details": _good(self.details, bad),
+                "use_cases": _good(self.use_cases, bad),
+                "importance_reason": "" if bad(self.importance_reason) else self.importance_reason,
+            }
+        )
+
+
+def _good(texts: Iterable[str], bad: Callable[[str], bool]) -> list[str]:
+    return [t for t in texts if not bad(t)]
+
+
+def _at_most(count: int) -> Any:
+    """A list field bounded in the schema sent (a grammar ends the list there), not in validation:
+    a model that writes one bullet more is cut to size by our code, not asked again."""
+    return Field(json_schema_extra={"maxItems": count})
+
+
+@functools.cache
+def item_answer(shape: ItemShape) -> type[ItemAnswer]:
+    """``ItemAnswer`` with its lists bounded to ``shape`` in the schema."""
+    bounded = {
+        "details": (list[str], _at_most(shape.details)),
+        "use_cases": (list[str], _at_most(shape.use_cases)),
+        "entities": (list[str], _at_most(shape.entities)),
+    }
+    return create_model("ItemAnswer", __base__=ItemAnswer, **bounded)
+
 
 class ReadingPick(_Answer):
     link: int  # a number of the prompt's <link> elements
@@ -85,21 +118,32 @@ class Storyline(_Answer):
 
 
 class OverviewAnswer(_Answer):
+    # The bounds are those the prompt asks for (core.report.writing.prompts._OVERVIEW_FIELDS).
     title: str = Field(min_length=1)
     description: str
     summary: str
-    tags: list[str]
-    storylines: list[Storyline]
-    context: list[str]
-    outlook: list[str]
-    watchlist: list[str]
-    reading: list[ReadingPick]
-    background: list[BackgroundTerm]
-    keywords: list[str]
+    tags: list[str] = _at_most(6)
+    storylines: list[Storyline] = _at_most(3)
+    context: list[str] = _at_most(2)
+    outlook: list[str] = _at_most(2)
+    watchlist: list[str] = _at_most(5)
+    reading: list[ReadingPick] = _at_most(MAX_READING)
+    background: list[BackgroundTerm] = _at_most(5)
+    keywords: list[str] = _at_most(15)
 
     def prose(self) -> list[str]:
         """The text that must be in the report's language."""
         return [self.summary, *(s.text for s in self.storylines), *self.context, *self.outlook]
+
+    def without(self, bad: Callable[[str], bool]) -> Self:
+        """This answer without the list entries ``bad`` finds (title, description and summary stay;
+        what is left empty is taken from the extractive overview)."""
+        lists = ("tags", "context", "outlook", "watchlist", "keywords")
+        update: dict[str, Any] = {name: _good(getattr(self, name), bad) for name in lists}
+        update["storylines"] = [s for s in self.storylines if not bad(s.text)]
+        update["reading"] = [p for p in self.reading if not bad(p.note)]
+        update["background"] = [b for b in self.background if not (bad(b.term) or bad(b.explanation))]
+        return self.model_copy(update=update)
 
     def texts(self) -> list[str]:
         """Every text the model wrote, for the faithfulness check."""

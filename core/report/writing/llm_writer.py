@@ -54,12 +54,17 @@ How it works
   ``core.report.writing.llm_replies``. Articles go in as escaped, delimited data the model is told never
   to obey. The model writes words only; sources, entities and importance come from our code
   (``assemble_item``), and further reading is picked by number from the items' own links.
+* Size: with a cap on each answer (``max_tokens``, ``AIDAILY_OPENAI_MAX_TOKENS``) an item is
+  asked for fewer bullets and names (``prompts.item_shape``), so it ends inside the cap; an answer
+  cut off anyway is asked again for the smallest shape.
 * Faithful by construction: names and figures in an answer must occur in its sources, and it
   may contain no URL (``core.report.writing.faithful``). An answer that is not valid JSON for the
   schema, that names what the sources do not say, or (in an English report) that left Chinese
-  untranslated, is asked again once, with the failure named; then the topic falls back to the
-  extractive writer, marked ``llm-fallback`` in the report and the store (the overview falls
-  back to ``build_overview``). The report is always complete.
+  untranslated, is asked again once, with the failure named. When neither answer passes whole,
+  the last one whose title and summary pass is used without the bullets that failed (counted as
+  ``trimmed``); else the topic falls back to the extractive writer, marked ``llm-fallback`` in
+  the report and the store (the overview falls back to ``build_overview``). The report is
+  always complete.
 * Retries: connection errors, timeouts, 429 and 5xx are retried by the SDK (``max_retries``)
   with exponential backoff, honouring ``Retry-After`` and ``retry-after-ms``. A 401, 403 or 404
   (a wrong key, an unknown model), or a server that takes no structured-output mode, stops
@@ -96,8 +101,8 @@ from core.llm.client import AsyncOpenAI, JsonClient, JsonRequest, ModeBook, Repl
 from core.models import EditedTopic, Item, Overview, WriterStats
 from core.report.writing.faithful import Evidence, Problems, check, evidence, in_language
 from core.report.writing.llm_replies import (
-    ItemAnswer,
     OverviewAnswer,
+    item_answer,
     item_from_answer,
     item_sources,
     overview_from_answer,
@@ -109,8 +114,10 @@ from core.report.writing.prompts import (
     OVERVIEW_SCHEMA,
     PROMPT_VERSION,
     Message,
+    cut_off_message,
     invalid_answer_message,
     item_messages,
+    item_shape,
     overview_links,
     overview_messages,
     unsupported_message,
@@ -159,6 +166,7 @@ class UsageRecorder:
     failures: int = 0
     fallbacks: int = 0
     fell_back: list[tuple[str, str]] = field(default_factory=list)
+    trimmed: int = 0
 
     def fallback(self, label: str, reason: str) -> None:
         """Count one answer written by the extractive writer instead, and say why."""
@@ -239,14 +247,15 @@ class LLMSummarizer:
         return self._llm.modes
 
     async def write_item(self, topic: EditedTopic, *, language: str) -> Item:
-        messages = item_messages(topic, language=language)
+        shape = item_shape(self._max_tokens)
+        messages = item_messages(topic, language=language, shape=shape)
         articles = [[a.url, a.title, a.summary] for a in topic.topic.articles]
         request = _Request(
             label=topic.topic.key,
             key=self._key("item", language, articles, messages),
             messages=messages,
             schema=ITEM_SCHEMA,
-            answer=ItemAnswer,
+            answer=item_answer(shape),
             sources=evidence(item_sources(topic, language)),
             what="articles",
             language=language,
@@ -317,19 +326,33 @@ class LLMSummarizer:
         return None if request.problems(answer) else answer
 
     async def _ask(self, request: _Request) -> tuple[Any, str]:
-        """The answer, or None and why there is none."""
+        """The answer, or None and why there is none.
+
+        An answer that fails the checks is asked again once, with what failed named. When no
+        answer passes whole, the last one whose title and summary pass is used without the
+        bullets that failed (``_trimmed``): dropping a bullet loses one fact, falling back loses
+        the model's whole item.
+        """
         messages = list(request.messages)
-        why = ""
+        why, kept = "", None
         for _ in range(ANSWERS):
             reply = await self._call(messages, request)
             if reply.failed:
-                return None, reply.failure
+                why = reply.failure
+                break
             follow_up, why = _judge(reply, request)
             if follow_up is None:
                 return reply.answer, ""
             self._usage.failures += 1
+            kept = _trimmed(reply.answer, request) or kept
             messages += [{"role": "assistant", "content": clip(reply.content, 4000)}, follow_up]
-        return None, f"asked {ANSWERS} times: {why}"
+        else:
+            why = f"asked {ANSWERS} times: {why}"
+        if kept is None:
+            return None, why
+        self._usage.trimmed += 1
+        log.info("answer for %s used without the bullets that failed: %s", request.label, why)
+        return kept, ""
 
     async def _call(self, messages: list[Message], request: _Request) -> Reply:
         """One chat completion (the SDK retries transport errors, 429 and 5xx inside it)."""
@@ -361,10 +384,20 @@ class LLMSummarizer:
             log.warning("LLM call for %s failed: %s (further alike not logged)", request.label, reply.failure)
 
 
+def _trimmed(answer: Any, request: _Request) -> Any:
+    """``answer`` without the parts that fail the checks, when what is left passes them all."""
+    if answer is None:
+        return None
+    trimmed = answer.without(lambda text: bool(check([text], request.sources, openers=request.openers)))
+    return None if request.problems(trimmed) else trimmed
+
+
 def _judge(reply: Reply, request: _Request) -> tuple[Message | None, str]:
     """(None, "") when the answer can be used; else the follow-up and what is wrong with it."""
     if reply.answer is None:
         log.info("invalid answer for %s: %s", request.label, reply.error)
+        if reply.cut_off:
+            return cut_off_message("item" if request.schema == ITEM_SCHEMA else "overview"), reply.error
         return invalid_answer_message(reply.error), reply.error
     problems = request.problems(reply.answer)
     if problems:

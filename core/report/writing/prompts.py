@@ -12,7 +12,10 @@ data, where a model pays most attention.
 For an item the model writes title, summary, details, use cases and an importance reason, and
 judges what only a reader can: the entities, the section, whether it is headline news. The item
 prompt shows one item of the sample reports (as an answer) as the style to follow, outside the
-data. For the overview it gets each item's title, summary and whole details (within
+data. How much an item answer holds (``ItemShape``) follows the cap on its tokens: an answer asked
+for five details under a 300-token cap is cut off mid-JSON and lost, so a capped writer asks for
+fewer, trims the style example to match, and a cut-off answer is asked again at the smallest
+shape (``cut_off_message``). For the overview it gets each item's title, summary and whole details (within
 ``OVERVIEW_CHARS``), and writes storylines citing items by id, insight, front matter, background
 terms and keywords. It picks further reading *by number* from the items' own source links and
 never sees or writes a URL.
@@ -27,6 +30,7 @@ import html
 import itertools
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from core.models import EditedTopic, Item, SourceLink
@@ -35,7 +39,7 @@ from core.report.writing.faithful import Problems
 from core.report.writing.items import clean_text, distinct_articles
 from core.report.writing.sentences import clip
 
-PROMPT_VERSION = "2"  # 2: entities, section, headline; style example; storylines
+PROMPT_VERSION = "3"  # 2: entities, section, headline; style example; storylines. 3: shapes
 ITEM_SCHEMA = "report_item"
 OVERVIEW_SCHEMA = "report_overview"
 #: Articles per prompt, and characters of each article's text: enough to write from, and the
@@ -115,21 +119,57 @@ def _system(task: str, what: str, tag: str, fields: str, language: str) -> Messa
 
 _ITEM_FIELDS = """\
 - title: {title_rule}
-- summary: two or three sentences: what happened, and why it matters.
-- details: up to five bullets of specific technical or business facts (names, numbers, methods), \
-{detail_rule}; [] when the articles give none.
-- use_cases: up to three bullets on who can use it and for what, only where the articles say so; \
-[] otherwise.
+- summary: {shape.sentences}: what happened, and why it matters.
+- details: bullets (at most {shape.details}) of specific technical or business facts (names, numbers, \
+methods), {detail_rule}; [] when the articles give none.
+- use_cases: bullets (at most {shape.use_cases}) on who can use it and for what, only where the \
+articles say so; [] otherwise.
 - importance_reason: one short sentence on why the story matters, naming a concrete fact from the \
 articles (an amount, a score, a count of users or outlets), or "".
-- entities: up to eight names of companies, products, models, people or benchmarks, exactly as \
-the articles write them, the headline's subject first.
+- entities: names (at most {shape.entities}) of companies, products, models, people or benchmarks, \
+exactly as the articles write them, the headline's subject first.
 - section: where the story belongs: "research" (papers, model releases, benchmarks), "tools" \
 (SDKs, libraries, datasets, guides for developers), "applications" (products, deployments, \
 partnerships), "trends" (policy, regulation, analysis, opinion), "market" (funding, acquisitions, \
 earnings, stock moves).
 - headline: true only for one of the day's most important stories (a major release, a large deal, \
 a ruling with wide effect); false otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemShape:
+    """How much one item answer holds: at most so many bullets and names, a summary so long."""
+
+    details: int
+    use_cases: int
+    entities: int
+    sentences: str  # the summary's length, as the prompt says it
+
+    def fit(self, answer: dict) -> dict:
+        """An answer (the style example) cut to this shape."""
+        lists = {"details": self.details, "use_cases": self.use_cases, "entities": self.entities}
+        return {k: v[: lists[k]] if k in lists else v for k, v in answer.items()}
+
+
+FULL_SHAPE = ItemShape(details=5, use_cases=3, entities=8, sentences="two or three sentences")
+SMALLEST_SHAPE = ItemShape(details=1, use_cases=1, entities=3, sentences="one sentence")
+#: The shape an answer capped at (at least) so many tokens is asked for, largest first. A full
+#: answer is about 450 tokens in English and 600 to 900 in Chinese (tokenizers with few CJK
+#: tokens spend two or three on a character); a shape leaves room for the JSON's keys and quotes.
+_SHAPES = (
+    (1200, FULL_SHAPE),
+    (600, ItemShape(details=3, use_cases=2, entities=6, sentences="two sentences")),
+    (350, ItemShape(details=2, use_cases=1, entities=4, sentences="one or two sentences")),
+)
+
+
+def item_shape(max_tokens: int | None) -> ItemShape:
+    """The shape of an item answer that ends within ``max_tokens`` (None: no cap, the full shape)."""
+    if max_tokens is None:
+        return FULL_SHAPE
+    return next((shape for least, shape in _SHAPES if max_tokens >= least), SMALLEST_SHAPE)
+
+
 _TITLE_RULES = {
     "zh-TW": "a Chinese headline, subject first (who does what), at most 30 Chinese characters, "
     "factual: no clickbait, no question, no exclamation, no 「震驚」 or 「重磅」.",
@@ -179,8 +219,8 @@ _STYLE_EXAMPLE = {
 }
 
 
-def _style_example(language: str) -> str:
-    example = json.dumps(_STYLE_EXAMPLE[_key(language)], ensure_ascii=False, indent=1)
+def _style_example(language: str, shape: ItemShape) -> str:
+    example = json.dumps(shape.fit(_STYLE_EXAMPLE[_key(language)]), ensure_ascii=False, indent=1)
     return (
         "The style to follow, from an earlier report (its facts are about other articles: never "
         f"reuse them):\n{example}"
@@ -191,8 +231,8 @@ def _key(language: str) -> str:
     return "zh-TW" if language.startswith("zh") else "en"
 
 
-def item_messages(edited: EditedTopic, *, language: str) -> list[Message]:
-    """System and user message asking for one report item from the topic's articles."""
+def item_messages(edited: EditedTopic, *, language: str, shape: ItemShape = FULL_SHAPE) -> list[Message]:
+    """System and user message asking for one report item of ``shape`` from the topic's articles."""
     labels = labels_for(language)
     articles = distinct_articles(edited.topic.articles)[:MAX_ARTICLES]
     head = [
@@ -209,9 +249,9 @@ def item_messages(edited: EditedTopic, *, language: str) -> list[Message]:
     )
     task = "You write one item of a daily AI news report from the news articles you are given."
     key = _key(language)
-    fields = _ITEM_FIELDS.format(title_rule=_TITLE_RULES[key], detail_rule=_DETAIL_RULES[key])
+    fields = _ITEM_FIELDS.format(title_rule=_TITLE_RULES[key], detail_rule=_DETAIL_RULES[key], shape=shape)
     system = _system(task, "articles", "article", fields, language)
-    system["content"] += "\n" + _style_example(language)
+    system["content"] += "\n" + _style_example(language, shape)
     return [system, {"role": "user", "content": "\n".join([*head, "", *body, "", tail])}]
 
 
@@ -311,6 +351,22 @@ def invalid_answer_message(error: str) -> Message:
         "role": "user",
         "content": f"Your answer was not a valid JSON object of the schema ({clip(error, 300)}). "
         "Answer again with only that JSON object.",
+    }
+
+
+def cut_off_message(what: str = "item") -> Message:
+    """The follow-up after an answer cut off at the length limit: the same again, much shorter."""
+    shape = SMALLEST_SHAPE
+    smaller = (
+        f"a summary of {shape.sentences}, details and use_cases of at most {shape.details} and "
+        f"{shape.use_cases} bullets, entities of at most {shape.entities} names"
+        if what == "item"
+        else "one short sentence or entry per field and no more than two entries in any list"
+    )
+    return {
+        "role": "user",
+        "content": "Your answer was cut off at the length limit before the JSON object ended. Answer "
+        f"again with the whole JSON object, much shorter: {smaller}.",
     }
 
 
