@@ -16,8 +16,9 @@ server saw, SDK retries included.
 Against a real server instead (``--base-url``), the demo's day (the bundled sample feeds, as
 ``aidaily demo`` builds it) is written once by that server, and the table says what it cost and
 how well the model did: the structured-output mode found, calls, tokens, tokens/s (tokens out
-over the write stage's seconds), answers accepted, asked again and fallen back, then why each fell
-back. ``--per-section`` keeps a slow local model's day short::
+over the write stage's seconds), answers accepted (and of those, how many were used without the
+bullets that failed the checks), asked again and fallen back, then why each fell back.
+``--per-section`` keeps a slow local model's day short::
 
     .venv/bin/python -m bench.llm --base-url http://127.0.0.1:8000/v1 --model SmolLM2-135M-Instruct \
         --concurrency 1 --per-section 1 --max-tokens 300
@@ -160,6 +161,7 @@ def _real_row(base_url: str, model: str, mode: str, built: BuildResult, reasons:
         "write s": f"{seconds:.1f}",
         "tokens/s": f"{stats.tokens_out / seconds:.1f}" if seconds else "-",
         "accepted": asked - stats.fallbacks,
+        "of them trimmed": stats.trimmed,
         "asked again": max(0, stats.calls - (asked - not_asked)),
         "fell back": stats.fallbacks,
     }

@@ -58,6 +58,9 @@ _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 # with 422, llama-cpp-python with 500 and pydantic's "Input should be 'text' or 'json_object'".
 _MODE_STATUSES = {400, 422, 500}
 _MODE_WORDS = re.compile(r"response_format|json_schema|json_object|grammar", re.IGNORECASE)
+# How servers say a prompt does not fit the model's context (OpenAI, vLLM and llama-cpp-python:
+# "maximum context length is 8192 tokens"; others "prompt is too long", "too many tokens").
+_LENGTH_WORDS = re.compile(r"context|token|length|too long", re.IGNORECASE)
 # Statuses (besides no status at all: a timeout or a lost connection) the SDK would retry.
 _TRANSIENT = {408, 409, 429}
 #: Characters of a server's error message kept in a failure's description.
@@ -131,6 +134,12 @@ class Reply:
     @property
     def failed(self) -> bool:
         return bool(self.failure)
+
+    @property
+    def too_long(self) -> bool:
+        """The request was refused for its length ("maximum context length is 8192 tokens"): a
+        shorter prompt may be taken, the same one never."""
+        return self.status in (400, 413, 422) and _LENGTH_WORDS.search(self.failure) is not None
 
 
 # --- which mode a server takes ----------------------------------------------------------------
@@ -223,8 +232,7 @@ def _refuses_prompt(reply: Reply) -> bool:
     """The last mode, the schema in the prompt, refused as a bad request: no mode is left.
 
     Not when the request was too long for the model (about this request, not the mode)."""
-    too_long = re.search(r"context|token|length", reply.failure, re.IGNORECASE)
-    return reply.mode == "prompt" and reply.status in (400, 422) and not too_long
+    return reply.mode == "prompt" and reply.status in (400, 422) and not reply.too_long
 
 
 def _transient(reply: Reply) -> bool:

@@ -169,8 +169,11 @@ class ChatRequest:
 
     @property
     def data(self) -> str:
-        """The first user message: the articles or items, before any follow-up."""
-        return next((m["content"] for m in self.messages if m.get("role") == "user"), "")
+        """The articles, items or question asked about: the last user message holding them (an
+        example exchange may come before it, follow-ups after it)."""
+        asked = [m["content"] for m in self.messages if m.get("role") == "user"]
+        holding = [c for c in asked if re.search(r"<article |<item |<question>", str(c))]
+        return (holding or asked or [""])[-1]
 
 
 class FakeOpenAI(LoopbackServer):
@@ -183,8 +186,12 @@ class FakeOpenAI(LoopbackServer):
         api_key: str | None = None,
         model: str = "fake-model",
         refuse: tuple[str, ...] = (),
+        context_tokens: int | None = None,
     ) -> None:
         self.latency = latency  # seconds every answer waits (the benchmark's model time)
+        # When set, a prompt of more tokens (4 characters each, as ``completion`` counts them) plus
+        # max_tokens is refused with HTTP 400, in OpenAI's and llama-cpp-python's words.
+        self.context_tokens = context_tokens
         self.api_key = api_key  # when set, other keys get a 401
         self.model = model
         self.refuse = refuse  # response_format types answered as llama-cpp-python answers json_schema
@@ -275,6 +282,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(401, _error("Incorrect API key provided", "invalid_request_error", "invalid_api_key"))
         elif request.mode in fake.refuse:
             self._json(500, _error(_refusal(request.mode), "internal_server_error"))
+        elif fake.context_tokens and _tokens(request) > fake.context_tokens:
+            message = (
+                f"This model's maximum context length is {fake.context_tokens} tokens. However, you "
+                f"requested {_tokens(request)} tokens. Please reduce the length of the messages."
+            )
+            self._json(400, _error(message, "invalid_request_error", "context_length_exceeded"))
         elif fault and fault.kind == "status":
             message = fault.text or f"fake {fault.status}"
             self._json(fault.status, _error(message, "server_error"), fault.headers)
@@ -314,6 +327,11 @@ def _refusal(mode: str) -> str:
 
 
 # --- answers ----------------------------------------------------------------------------------
+
+
+def _tokens(request: ChatRequest) -> int:
+    """The tokens a request asks for: its prompt's (as ``completion`` counts them) and max_tokens."""
+    return len(request.prompt) // 4 + 1 + int(request.body.get("max_tokens") or 0)
 
 
 def completion(request: ChatRequest, fault: Fault | None, number: int) -> dict[str, Any]:

@@ -13,7 +13,8 @@ the overview against the finished items) before using it. What is checked:
   form there: "Unveiled", "Notably"), because an invented name is worse than a rewritten
   sentence. A bullet's label ("Pricing: ...", the "Label: fact" form the prompt asks for) is
   capitalized by that form: a label word that is ordinary English (``everyday``: wordfreq's
-  frequency of at least ``EVERYDAY_ZIPF``, and not a major player such as "Apple") is let be.
+  frequency of at least ``EVERYDAY_ZIPF``, and not a major player such as "Apple") is let be, and
+  so is the lower-case end of a compound ("AI-powered": the name before it is checked).
   The overview, free prose written from already checked items, is checked with
   ``openers=False``: there a lone word opening a sentence ("Expect", "Worth") is let be.
   A major player written in English passes when the sources name it in Chinese, and the other
@@ -375,6 +376,11 @@ def _failing_parts(run: list[str], sources: Evidence) -> list[str]:
 
 
 def _word_supported(word: str, sources: Evidence) -> bool:
+    head, _, tail = word.rpartition("-")
+    if head[:1].isupper() and tail.isalpha() and tail.islower() and everyday(tail):
+        # "AI-powered", "GPT-5.2-based": an ordinary word after a name, which is what is checked
+        # ("gpt-realtime", all lower case, is a model name of its own)
+        return _word_supported(head, sources)
     if all(w in sources.words or w in _COMMON for w in lexicon.words(word)):
         return True
     if _VERSION.fullmatch(word) and _normal(word) in sources.numbers:

@@ -56,7 +56,9 @@ How it works
   (``assemble_item``), and further reading is picked by number from the items' own links.
 * Size: with a cap on each answer (``max_tokens``, ``AIDAILY_OPENAI_MAX_TOKENS``) an item is
   asked for fewer bullets and names (``prompts.item_shape``), so it ends inside the cap; an answer
-  cut off anyway is asked again for the smallest shape.
+  cut off anyway is asked again for the smallest shape. A prompt the server refuses as longer than
+  its model's context (HTTP 400 "maximum context length") is asked again shorter: the overview
+  with half, then a quarter, of each item's share of the prompt.
 * Faithful by construction: names and figures in an answer must occur in its sources, and it
   may contain no URL (``core.report.writing.faithful``). An answer that is not valid JSON for the
   schema, that names what the sources do not say, or (in an English report) that left Chinese
@@ -116,6 +118,7 @@ from core.report.writing.prompts import (
     Message,
     cut_off_message,
     invalid_answer_message,
+    item_budget,
     item_messages,
     item_shape,
     overview_links,
@@ -196,6 +199,7 @@ class _Request:
     what: str  # "articles" or "items", as the follow-up names them
     language: str
     openers: bool = True  # check a lone capitalized word opening a sentence (see faithful.check)
+    shorter: _Request | None = None  # the same, shorter, asked when this one is too long for the model
 
     def problems(self, answer: Any) -> Problems:
         """What is wrong with an answer: names, figures or links it should not have, its language."""
@@ -269,19 +273,25 @@ class LLMSummarizer:
         self, items: Sequence[Item], *, day: date, language: str, articles_count: int
     ) -> Overview:
         base = build_overview(items, day=day, language=language, articles_count=articles_count)
-        messages = overview_messages(items, day=day, language=language, articles_count=articles_count)
+        sources = evidence(overview_sources(items, day, articles_count))
         urls = [link.url for _, link in overview_links(items)]
-        request = _Request(
-            label="overview",
-            key=self._key("overview", language, urls, messages),
-            messages=messages,
-            schema=OVERVIEW_SCHEMA,
-            answer=OverviewAnswer,
-            sources=evidence(overview_sources(items, day, articles_count)),
-            what="items",
-            language=language,
-            openers=False,  # free prose written from checked items: "Expect", "Worth" are words
-        )
+        request = None
+        for budget in sorted(_overview_budgets(len(items))):  # the shortest first: each the next's fallback
+            messages = overview_messages(
+                items, day=day, language=language, articles_count=articles_count, budget=budget
+            )
+            request = _Request(
+                label="overview",
+                key=self._key("overview", language, urls, messages),
+                messages=messages,
+                schema=OVERVIEW_SCHEMA,
+                answer=OverviewAnswer,
+                sources=sources,
+                what="items",
+                language=language,
+                openers=False,  # free prose written from checked items: "Expect", "Worth" are words
+                shorter=request,
+            )
         answer = await self._answer(request)
         if answer is None:
             return base
@@ -337,6 +347,8 @@ class LLMSummarizer:
         why, kept = "", None
         for _ in range(ANSWERS):
             reply = await self._call(messages, request)
+            if reply.failed and reply.too_long and request.shorter is not None and kept is None:
+                return await self._ask(request.shorter)
             if reply.failed:
                 why = reply.failure
                 break
@@ -382,6 +394,13 @@ class LLMSummarizer:
         elif reply.failure not in self._warned:
             self._warned.add(reply.failure)
             log.warning("LLM call for %s failed: %s (further alike not logged)", request.label, reply.failure)
+
+
+def _overview_budgets(count: int) -> set[int]:
+    """Characters per item in the overview prompt: the usual share, then half and a quarter of it,
+    for servers whose context the usual prompt overflows (a 60-item day is about 9,000 tokens)."""
+    usual = item_budget(count)
+    return {usual, max(usual // 2, 120), max(usual // 4, 80)}
 
 
 def _trimmed(answer: Any, request: _Request) -> Any:
