@@ -95,6 +95,17 @@ def test_an_outlet_naming_itself_is_no_entity_but_a_company_covered_by_others_is
     assert extract_entities(texts, outlets=["TechCrunch", "OpenAI"] * 2)[:2] == ("OpenAI", "GPT-6")
 
 
+def test_a_sentence_opening_word_is_not_part_of_the_name_after_it() -> None:
+    texts = [
+        "Alibaba releases Qwen3.5",
+        "All Qwen3.5 models support a hybrid mode. Both Anthropic and OpenAI agree. These Gemini "
+        "models lag. The Walt Disney Company and One Medical said so.",
+    ]
+    found = extract_entities(texts)
+    assert {"Qwen3.5", "Anthropic", "OpenAI", "Gemini", "One Medical"} <= set(found)
+    assert not any(name.split()[0] in ("All", "Both", "These") for name in found)
+
+
 def test_words_for_kinds_of_firms_and_plural_looking_names() -> None:
     assert extract_entities(["Fintech Ledgerly launches AI agents", "Ledgerly, a startup, launched."]) == (
         "Ledgerly",

@@ -208,7 +208,8 @@ def _runs(words: list[str], *, initial: bool, headline: bool) -> list[tuple[str,
     starts_sentence = initial
     for raw in words:
         word = _bare(raw)
-        opener = starts_sentence and _OPENER.search(word) is not None  # "Introducing GPT-5.2"
+        # "Introducing GPT-5.2", "All Qwen3.5 models": the sentence's first word is not the name's
+        opener = starts_sentence and (_OPENER.search(word) is not None or _leading_word(word))
         if word and not opener and _name_like(word, bool(current), headline):
             if not current:
                 runs.append((current, not starts_sentence or lexicon.strong_name(word)))
@@ -220,6 +221,13 @@ def _runs(words: list[str], *, initial: bool, headline: bool) -> list[tuple[str,
         starts_sentence = raw.endswith((".", "!", "?"))
     # A run of two or more words is a name even at the start of a sentence ("Sam Altman said").
     return [(" ".join(run), sure or len(run) > 1) for run, sure in runs if len(run) <= _MAX_SPAN]
+
+
+def _leading_word(word: str) -> bool:
+    """A sentence's first word that opens no name: "Introducing GPT-5.2", "All Qwen3.5 models"
+    ("The" and "One" may: "The Walt Disney Company", "One Medical")."""
+    folded = word.casefold()
+    return folded in lexicon.STOPWORDS and folded not in ("the", "one")
 
 
 def _bare(raw: str) -> str:
