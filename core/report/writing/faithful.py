@@ -57,8 +57,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from wordfreq import zipf_frequency
-
 from core.report.editing import lexicon
 from core.text import fold, match_key
 
@@ -329,7 +327,16 @@ def everyday(word: str) -> bool:
     """Whether ``word`` is ordinary English (see ``EVERYDAY_ZIPF``), and names no major player."""
     if lexicon.strong_name(word) or _major_of(word) is not None:
         return False
-    return zipf_frequency(word.lower(), "en") >= EVERYDAY_ZIPF
+    return _zipf(word.lower()) >= EVERYDAY_ZIPF
+
+
+@functools.lru_cache(maxsize=4096)
+def _zipf(word: str) -> float:
+    # Imported here: wordfreq costs 0.1 s to import, and this module is imported by the extractive
+    # writer and the web app, which never ask.
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
 
 
 def _opens_sentence(before: str) -> bool:

@@ -37,6 +37,7 @@ TITLE_LIMIT = 160
 SUMMARY_LIMIT = 700  # an LLM summary is two or three whole sentences: room so none is cut
 BULLET_LIMIT = 300
 MAX_READING = 5
+MAX_STORYLINES = 3
 
 
 class _Answer(BaseModel):
@@ -94,11 +95,7 @@ def _at_most(count: int) -> Any:
 @functools.cache
 def item_answer(shape: ItemShape) -> type[ItemAnswer]:
     """``ItemAnswer`` with its lists bounded to ``shape`` in the schema."""
-    bounded = {
-        "details": (list[str], _at_most(shape.details)),
-        "use_cases": (list[str], _at_most(shape.use_cases)),
-        "entities": (list[str], _at_most(shape.entities)),
-    }
+    bounded = {name: (list[str], _at_most(count)) for name, count in shape.bounds().items()}
     return create_model("ItemAnswer", __base__=ItemAnswer, **bounded)
 
 
@@ -123,7 +120,7 @@ class OverviewAnswer(_Answer):
     description: str
     summary: str
     tags: list[str] = _at_most(6)
-    storylines: list[Storyline] = _at_most(3)
+    storylines: list[Storyline] = _at_most(MAX_STORYLINES)
     context: list[str] = _at_most(2)
     outlook: list[str] = _at_most(2)
     watchlist: list[str] = _at_most(5)
@@ -255,9 +252,6 @@ def overview_from_answer(
             keywords=texts(answer.keywords, base.reading.keywords)[:15],
         ),
     )
-
-
-MAX_STORYLINES = 3
 
 
 def _storylines(

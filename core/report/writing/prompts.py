@@ -147,10 +147,14 @@ class ItemShape:
     entities: int
     sentences: str  # the summary's length, as the prompt says it
 
+    def bounds(self) -> dict[str, int]:
+        """The most entries each list of an item answer may hold, by field name."""
+        return {"details": self.details, "use_cases": self.use_cases, "entities": self.entities}
+
     def fit(self, answer: dict) -> dict:
         """An answer (the style example) cut to this shape."""
-        lists = {"details": self.details, "use_cases": self.use_cases, "entities": self.entities}
-        return {k: v[: lists[k]] if k in lists else v for k, v in answer.items()}
+        bounds = self.bounds()
+        return {k: v[: bounds[k]] if k in bounds else v for k, v in answer.items()}
 
 
 FULL_SHAPE = ItemShape(details=5, use_cases=3, entities=8, sentences="two or three sentences")
